@@ -1,0 +1,589 @@
+//! Lints: rules from the law (REGULATIONS.md) checked against a resolved [`Program`].
+//!
+//! Each lint has a stable code, a name, a severity and the R-number and article it comes
+//! from; [`LINTS`] is the registry `ombud lints` prints. A lint is a pure function of the
+//! program (and of `today`, passed in), so the same manifest always gives the same findings.
+//! `L010` and `L014` are failed references and are reported by [`crate::lower`].
+
+use ombud_core::{
+    ChannelKind, Reference, Law, RecipientRole, RequestType, RetentionReason, SignalStance, SystemRole,
+    VerificationMethod,
+};
+
+use crate::CheckOptions;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::model::{MinorsSale, Program, SystemKind};
+use crate::span::Span;
+
+/// A lint's registry entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lint {
+    /// Stable code.
+    pub code: &'static str,
+    /// Short kebab-case name.
+    pub name: &'static str,
+    /// Severity of its findings.
+    pub severity: Severity,
+    /// R-number of REGULATIONS.md and the article or section of law.
+    pub citation: &'static str,
+    /// What it checks, in one sentence.
+    pub summary: &'static str,
+}
+
+macro_rules! lints {
+    ($( $code:literal $name:literal $severity:ident $citation:literal $summary:literal; )+) => {
+        /// Every lint, by code.
+        pub const LINTS: &[Lint] = &[
+            $( Lint { code: $code, name: $name, severity: Severity::$severity, citation: $citation, summary: $summary }, )+
+        ];
+    };
+}
+
+lints! {
+    "L001" "sale-or-sharing-without-opt-out" Error "R-110; Civ. Code §1798.120, 11 CCR §7026(a)"
+        "personal information is sold or shared but no opt-out right is offered";
+    "L002" "sale-or-sharing-ignores-gpc" Error "R-120; 11 CCR §7025(b)"
+        "personal information is sold or shared but Global Privacy Control is not honored";
+    "L003" "too-few-request-methods" Error "R-010, R-011; Civ. Code §1798.130(a)(1), 11 CCR §7020"
+        "a request to know, delete or correct has fewer than two methods";
+    "L004" "no-toll-free-number" Error "R-010; Civ. Code §1798.130(a)(1)(A)"
+        "requests to know, delete or correct cannot be made by toll-free telephone";
+    "L005" "no-website-method" Error "R-010; 11 CCR §7020(b)"
+        "a business with a website offers no way to make a request through it";
+    "L006" "sensitive-use-without-limit" Error "R-140, R-003; Civ. Code §1798.121, 11 CCR §7027(b)"
+        "sensitive personal information is used beyond the permitted purposes without a right to limit";
+    "L007" "category-without-purpose" Error "R-001; Civ. Code §1798.100(a)(1)"
+        "a category is collected for no declared purpose";
+    "L008" "category-without-source" Error "R-001; Civ. Code §1798.110(a)(2)"
+        "a category has no declared source";
+    "L009" "category-without-retention" Error "R-001, R-153; Civ. Code §1798.100(a)(3)"
+        "a category has no retention period or criteria";
+    "L010" "disclosure-of-uncollected-category" Error "R-001; Civ. Code §1798.100(a)(1)"
+        "a disclosure names a category the program does not collect";
+    "L011" "consent-without-withdrawal" Error "R-253; GDPR Art 7(3)"
+        "processing relies on consent but there is no way to withdraw it";
+    "L012" "minors-sale-without-opt-in" Error "R-170; Civ. Code §1798.120(c)"
+        "data that may belong to people under 16 is sold or shared without an opt-in policy";
+    "L013" "right-without-channel" Error "R-157; 11 CCR §7011(e)(2)"
+        "a right is offered with no channel to exercise it";
+    "L014" "column-with-unknown-category" Error "R-001; Civ. Code §1798.100(a)(1)"
+        "a system column is annotated with a category the program does not declare";
+    "L015" "retention-exception-without-reason" Error "R-096, R-262; Civ. Code §1798.105(d), GDPR Art 17(3)"
+        "a retention exception gives no legal reason, or one from a law the program is not under";
+    "L016" "category-in-no-system" Warning "R-001; Civ. Code §1798.100(a)"
+        "a category the notice promises is held by no declared system";
+    "L017" "system-holds-undisclosed-category" Error "R-156; Civ. Code §1798.130(a)(5)(C)"
+        "a service provider holds a category the notice never says it receives";
+    "L018" "recipient-without-contract" Warning "R-005; Civ. Code §1798.100(d)"
+        "a service provider, contractor or buyer of data has no contract with the required terms";
+    "L019" "legitimate-interest-unstated" Error "R-250; GDPR Art 6(1)(f), Art 13(1)(d)"
+        "a purpose relies on legitimate interests without saying which";
+    "L020" "purpose-without-lawful-basis" Error "R-250; GDPR Art 6(1)"
+        "a purpose has no GDPR lawful basis";
+    "L021" "notice-older-than-a-year" Warning "R-155; Civ. Code §1798.130(a)(5)"
+        "the notice has not been updated in the last twelve months";
+    "L022" "no-privacy-contact" Error "R-157, R-268; 11 CCR §7011(e)(3), GDPR Art 13(1)(a)"
+        "the organization gives no email address or telephone number for privacy questions";
+    "L023" "authorized-agents-not-accepted" Warning "R-060, R-128; 11 CCR §7063, Civ. Code §1798.135(e)"
+        "the program does not say that authorized agents may make requests";
+    "L024" "no-supervisory-authority" Warning "R-268; GDPR Art 13(2)(d), Art 77"
+        "a GDPR notice names no supervisory authority to complain to";
+    "L025" "opt-out-requires-verification" Error "R-041, R-112, R-283; 11 CCR §7060(b), §7026"
+        "an opt-out or a request to limit asks for identity verification";
+    "L026" "sale-to-service-provider" Error "R-005; Civ. Code §1798.140(ad)(2), (ag), (ah)"
+        "a disclosure to a service provider or contractor is marked as a sale or sharing";
+    "L027" "opt-out-without-link" Warning "R-150, R-110; Civ. Code §1798.135(a)(1)"
+        "a website that sells or shares has no \"Do Not Sell or Share\" or \"Your Privacy Choices\" link";
+    "L028" "limit-without-link" Warning "R-150, R-140; Civ. Code §1798.135(a)(2)"
+        "a website that offers the right to limit has no \"Limit the Use\" or \"Your Privacy Choices\" link";
+    "L029" "database-without-identity" Warning "R-070, R-090; Civ. Code §1798.110, §1798.105"
+        "a database the business controls has no identity column, so no request can find a person in it";
+    "L030" "weak-verification-for-specific-pieces" Warning "R-050, R-048; 11 CCR §7062(c), §7061"
+        "access to specific pieces is verified by less than three data points and a signed declaration, or a login";
+    "L031" "required-right-missing" Error "REGULATIONS.md §(a), R-280–R-282; GDPR Art 15–21; Civ. Code §§1798.105–1798.110"
+        "a law the program is under grants a right the program does not offer";
+}
+
+/// The citation of a lint by code; empty for an unknown code.
+pub fn citation(code: &str) -> &'static str {
+    LINTS.iter().find(|lint| lint.code == code).map(|lint| lint.citation).unwrap_or("")
+}
+
+fn emit(code: &'static str, span: Span, message: String, help: &str) -> Diagnostic {
+    let lint = LINTS.iter().find(|lint| lint.code == code);
+    Diagnostic {
+        code,
+        severity: lint.map(|l| l.severity).unwrap_or(Severity::Error),
+        span,
+        message,
+        help: Some(help.to_owned()),
+        citation: lint.map(|l| l.citation),
+    }
+}
+
+/// Runs every lint.
+pub fn run(program: &Program, options: &CheckOptions) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    sale_and_sharing(program, &mut out);
+    request_methods(program, &mut out);
+    sensitive(program, &mut out);
+    categories(program, &mut out);
+    gdpr(program, &mut out);
+    minors(program, &mut out);
+    rights(program, &mut out);
+    systems(program, &mut out);
+    recipients(program, &mut out);
+    organization(program, options, &mut out);
+    out
+}
+
+/// Under laws where "sale" and opt-outs exist: California and the US state laws.
+fn has_opt_out_law(program: &Program) -> bool {
+    program.jurisdictions.iter().any(|law| *law == Law::Ccpa || law.is_us_state_law())
+}
+
+fn sale_and_sharing(program: &Program, out: &mut Vec<Diagnostic>) {
+    let first_sale = program.disclosures.iter().find(|d| d.sold || d.shared);
+    let Some(first_sale) = first_sale else { return };
+    if has_opt_out_law(program) && !program.offers(RequestType::OptOutSaleShare) {
+        out.push(emit(
+            "L001",
+            first_sale.span,
+            "personal information is sold or shared, but the program offers no opt-out".into(),
+            "add a right `opt_out_sale_share` with at least two methods (R-110), or mark the disclosure `sold: false, shared: false`",
+        ));
+    }
+    let gpc_laws = [Law::Ccpa, Law::Colorado, Law::Connecticut, Law::Texas, Law::Oregon];
+    if program.signals.gpc == SignalStance::Ignore && gpc_laws.iter().any(|law| program.covers(*law)) {
+        out.push(emit(
+            "L002",
+            program.signals.span,
+            "personal information is sold or shared, but Global Privacy Control is ignored".into(),
+            "set `signals: { gpc: honor }`: the law treats the signal as a valid opt-out (11 CCR §7025)",
+        ));
+    }
+    if program.covers(Law::Ccpa) && program.organization.website.is_some() {
+        let right = program.right_for(RequestType::OptOutSaleShare, Law::Ccpa);
+        let has_link = right.is_some_and(|r| {
+            r.channels.iter().any(|&c| {
+                matches!(program.channels[c].kind, ChannelKind::DoNotSellLink | ChannelKind::PrivacyChoicesLink)
+            })
+        });
+        if right.is_some() && !has_link {
+            out.push(emit(
+                "L027",
+                right.map(|r| r.span).unwrap_or(first_sale.span),
+                "the website sells or shares but the opt-out has no \"Do Not Sell or Share My Personal Information\" link".into(),
+                "add a channel of kind `do_not_sell_link` or `privacy_choices_link` to the `opt_out_sale_share` right",
+            ));
+        }
+    }
+    for disclosure in program.disclosures.iter().filter(|d| d.sold || d.shared) {
+        for &recipient in &disclosure.recipients {
+            let recipient = &program.recipients[recipient];
+            if recipient.role.is_under_contract() {
+                out.push(emit(
+                    "L026",
+                    disclosure.span,
+                    format!(
+                        "disclosure to `{}` ({}) is marked as a sale or sharing",
+                        recipient.id,
+                        recipient.role.label().to_lowercase()
+                    ),
+                    "a disclosure to a service provider or contractor under contract is not a sale; make the recipient a `third_party`, or set `sold: false, shared: false`",
+                ));
+            }
+        }
+    }
+}
+
+/// Channels of every CCPA know/access/delete/correct right, as (right, channel kinds).
+fn request_methods(program: &Program, out: &mut Vec<Diagnostic>) {
+    if !program.covers(Law::Ccpa) {
+        return;
+    }
+    let verifiable: Vec<_> = program
+        .rights
+        .iter()
+        .filter(|r| r.right.is_ccpa_verifiable() && r.laws.contains(&Law::Ccpa))
+        .collect();
+    let email_only_allowed = program.exclusively_online;
+    for right in &verifiable {
+        let kinds: Vec<ChannelKind> = right.channels.iter().map(|&c| program.channels[c].kind).collect();
+        if right.channels.len() < 2 && !(email_only_allowed && kinds.contains(&ChannelKind::Email)) && !right.channels.is_empty() {
+            out.push(emit(
+                "L003",
+                right.span,
+                format!("the right `{}` can be exercised through only one method", right.right),
+                "offer at least two methods, one of them a toll-free number (R-010); only a business that is exclusively online may offer email alone (set `exclusively_online: true`)",
+            ));
+        }
+        if program.organization.website.is_some()
+            && !program.exclusively_online
+            && !kinds.iter().any(|k| matches!(k, ChannelKind::WebForm | ChannelKind::Account))
+            && !right.channels.is_empty()
+        {
+            out.push(emit(
+                "L005",
+                right.span,
+                format!("the organization has a website but `{}` cannot be requested through it", right.right),
+                "add a channel of kind `web_form` (or `account`) to this right",
+            ));
+        }
+    }
+    let has_toll_free = verifiable.iter().any(|r| {
+        r.channels.iter().any(|&c| program.channels[c].kind == ChannelKind::TollFreePhone)
+    });
+    if let Some(first) = verifiable.first()
+        && !has_toll_free
+        && !program.exclusively_online
+    {
+        out.push(emit(
+            "L004",
+            first.span,
+            "requests to know, delete or correct cannot be made by toll-free telephone".into(),
+            "add a `toll_free_phone` channel to these rights, or set `exclusively_online: true` if the business only operates online and has a direct relationship with consumers (R-011)",
+        ));
+    }
+}
+
+fn sensitive(program: &Program, out: &mut Vec<Diagnostic>) {
+    if !program.covers(Law::Ccpa) || program.offers(RequestType::LimitSensitive) {
+        if program.covers(Law::Ccpa) && program.organization.website.is_some() {
+            limit_link(program, out);
+        }
+        return;
+    }
+    for category in &program.categories {
+        if category.sensitive.is_none() || !category.infers_characteristics {
+            continue;
+        }
+        let beyond: Vec<&str> = category
+            .purposes
+            .iter()
+            .map(|&p| &program.purposes[p])
+            .filter(|p| !p.business_purpose.is_some_and(|b| b.permits_sensitive_use()))
+            .map(|p| p.id.as_str())
+            .collect();
+        if !beyond.is_empty() {
+            out.push(emit(
+                "L006",
+                category.span,
+                format!(
+                    "sensitive category `{}` is used for `{}`, beyond the permitted purposes, and no right to limit is offered",
+                    category.id,
+                    beyond.join("`, `")
+                ),
+                "offer the right `limit_sensitive`, give these purposes a permitted `business_purpose`, or set `infers_characteristics: false` if it is never used to infer characteristics (R-003)",
+            ));
+        }
+    }
+}
+
+fn limit_link(program: &Program, out: &mut Vec<Diagnostic>) {
+    if let Some(right) = program.right_for(RequestType::LimitSensitive, Law::Ccpa) {
+        let has_link = right.channels.iter().any(|&c| {
+            matches!(program.channels[c].kind, ChannelKind::LimitLink | ChannelKind::PrivacyChoicesLink)
+        });
+        if !has_link {
+            out.push(emit(
+                "L028",
+                right.span,
+                "the right to limit has no \"Limit the Use of My Sensitive Personal Information\" link".into(),
+                "add a channel of kind `limit_link` or `privacy_choices_link` to the `limit_sensitive` right",
+            ));
+        }
+    }
+}
+
+fn categories(program: &Program, out: &mut Vec<Diagnostic>) {
+    for (index, category) in program.categories.iter().enumerate() {
+        if category.purposes.is_empty() {
+            out.push(emit(
+                "L007",
+                category.span,
+                format!("category `{}` is collected for no purpose", category.id),
+                "list the purpose ids it is used for under `purposes:`, or stop collecting it",
+            ));
+        }
+        if category.sources.is_empty() {
+            out.push(emit(
+                "L008",
+                category.span,
+                format!("category `{}` has no source", category.id),
+                "list the source ids it comes from under `sources:`",
+            ));
+        }
+        if program.retention_of(index).is_empty() {
+            out.push(emit(
+                "L009",
+                category.span,
+                format!("category `{}` has no retention period", category.id),
+                "add it to a rule under `retention:` with the period or the criteria that decide it",
+            ));
+        }
+    }
+}
+
+fn gdpr(program: &Program, out: &mut Vec<Diagnostic>) {
+    if !program.covers(Law::Gdpr) {
+        return;
+    }
+    use ombud_core::GdprLawfulBasis as Basis;
+    for purpose in &program.purposes {
+        match purpose.gdpr_basis {
+            None => out.push(emit(
+                "L020",
+                purpose.span,
+                format!("purpose `{}` has no GDPR lawful basis", purpose.id),
+                "add `gdpr_basis:` with one of consent, contract, legal_obligation, vital_interests, public_task or legitimate_interests",
+            )),
+            Some(Basis::LegitimateInterests) if purpose.legitimate_interest.is_none() => out.push(emit(
+                "L019",
+                purpose.span,
+                format!("purpose `{}` relies on legitimate interests without saying which", purpose.id),
+                "add `legitimate_interest:` describing the interest pursued; the notice must state it",
+            )),
+            Some(Basis::Consent) if !program.offers(RequestType::WithdrawConsent) => out.push(emit(
+                "L011",
+                purpose.span,
+                format!("purpose `{}` relies on consent, but no way to withdraw it is offered", purpose.id),
+                "offer the right `withdraw_consent` with a channel as easy as the one used to give consent",
+            )),
+            _ => {}
+        }
+    }
+    if program.organization.supervisory_authority.is_none() {
+        out.push(emit(
+            "L024",
+            program.organization.span,
+            "the notice names no supervisory authority to complain to".into(),
+            "add `organization.supervisory_authority` with the authority's name and website",
+        ));
+    }
+}
+
+fn minors(program: &Program, out: &mut Vec<Diagnostic>) {
+    if !(program.sells() || program.shares()) || !has_opt_out_law(program) {
+        return;
+    }
+    let may_include_minors = program.minors.sells_or_shares_under_16 || program.minors.collects_under_13;
+    if may_include_minors && program.minors.sale_under_16 != MinorsSale::OptInRequired {
+        out.push(emit(
+            "L012",
+            program.minors.span,
+            "data of people under 16 may be sold or shared, but the policy does not require their opt-in".into(),
+            "set `sale_under_16: opt_in_required` (13–15 opt in themselves, under 13 a parent), or stop selling their data",
+        ));
+    }
+}
+
+/// The rights each law grants; offered rights are checked against these (L031).
+fn required_rights(law: Law) -> &'static [RequestType] {
+    use RequestType::*;
+    match law {
+        Law::Ccpa => &[Know, Access, Delete, Correct],
+        Law::Gdpr => &[Access, Correct, Delete, Restrict, Object, Portability],
+        Law::Virginia | Law::Colorado | Law::Connecticut | Law::Texas | Law::Oregon => {
+            &[Access, Delete, Correct, OptOutSaleShare, Appeal]
+        }
+        Law::Utah => &[Access, Delete, OptOutSaleShare],
+        Law::Caloppa => &[],
+    }
+}
+
+fn rights(program: &Program, out: &mut Vec<Diagnostic>) {
+    for right in &program.rights {
+        if right.channels.is_empty() {
+            out.push(emit(
+                "L013",
+                right.span,
+                format!("right `{}` is offered with no channel", right.right),
+                "list the channel ids through which people can exercise it under `channels:`",
+            ));
+        }
+        if right.right.verification_forbidden()
+            && right.verification.iter().any(|m| *m != VerificationMethod::None)
+        {
+            out.push(emit(
+                "L025",
+                right.verification_span,
+                format!("`{}` asks for identity verification", right.right),
+                "opt-outs and requests to limit must be applied without verification: set `verification: [none]`",
+            ));
+        }
+        if right.right == RequestType::Access && right.laws.contains(&Law::Ccpa) {
+            let has = |m| right.verification.contains(&m);
+            let strong = has(VerificationMethod::AccountLogin)
+                || (has(VerificationMethod::DataPoints) && has(VerificationMethod::SignedDeclaration));
+            if !strong {
+                out.push(emit(
+                    "L030",
+                    right.verification_span,
+                    "access to specific pieces is not verified to a reasonably high degree of certainty".into(),
+                    "verify with `account_login`, or with `data_points` (three) plus a `signed_declaration` under penalty of perjury",
+                ));
+            }
+        }
+    }
+    for &law in &program.jurisdictions {
+        for &required in required_rights(law) {
+            if program.right_for(required, law).is_none() {
+                out.push(emit(
+                    "L031",
+                    program.jurisdictions_span,
+                    format!("`{law}` grants the right `{required}`, which the program does not offer under it"),
+                    "add it under `rights:` with its channels, or remove the law from `jurisdictions:`",
+                ));
+            }
+        }
+    }
+    if program.covers(Law::Ccpa) && !program.authorized_agents.as_ref().is_some_and(|a| a.accepted) {
+        let span = program.authorized_agents.as_ref().map(|a| a.span).unwrap_or(program.jurisdictions_span);
+        out.push(emit(
+            "L023",
+            span,
+            "the program does not accept authorized agents".into(),
+            "add `authorized_agents: { accepted: true, proof: [signed_permission, power_of_attorney] }`: Californians may use an agent for any request",
+        ));
+    }
+}
+
+fn systems(program: &Program, out: &mut Vec<Diagnostic>) {
+    let mut held = vec![false; program.categories.len()];
+    for system in &program.systems {
+        match &system.kind {
+            SystemKind::Database { tables, .. } => {
+                for column in tables.iter().flat_map(|t| &t.columns) {
+                    held[column.category] = true;
+                }
+                if system.role == SystemRole::Controller
+                    && !tables.is_empty()
+                    && tables.iter().all(|t| t.identity.is_empty())
+                {
+                    out.push(emit(
+                        "L029",
+                        system.span,
+                        format!("database `{}` has no identity column", system.id),
+                        "mark the columns that identify a person under a table's `identity:` (for example `email: email`)",
+                    ));
+                }
+                for table in tables {
+                    let Some(retain) = &table.retain else { continue };
+                    match retain.reason {
+                        None => out.push(emit(
+                            "L015",
+                            retain.span,
+                            format!("table `{}` is kept after deletion with no legal reason", table.name),
+                            "add `reason:` with a CCPA §1798.105(d) code (`D1`–`D8`) or a GDPR Art 17(3) code (`G-a`–`G-e`)",
+                        )),
+                        Some(RetentionReason::Gdpr(code)) if !program.covers(Law::Gdpr) => out.push(emit(
+                            "L015",
+                            retain.span,
+                            format!("table `{}` cites GDPR exception `{}`, but the program is not under GDPR", table.name, code),
+                            "cite a CCPA §1798.105(d) code (`D1`–`D8`), or add `gdpr` to `jurisdictions:`",
+                        )),
+                        Some(RetentionReason::Ccpa(code)) if !program.covers(Law::Ccpa) => out.push(emit(
+                            "L015",
+                            retain.span,
+                            format!("table `{}` cites CCPA exception `{}`, but the program is not under the CCPA", table.name, code),
+                            "cite a GDPR Art 17(3) code (`G-a`–`G-e`), or add `ccpa` to `jurisdictions:`",
+                        )),
+                        Some(_) => {}
+                    }
+                }
+            }
+            SystemKind::ServiceProvider { recipient, categories, .. } => {
+                for &category in categories {
+                    held[category] = true;
+                    let Some(recipient) = *recipient else { continue };
+                    let disclosed = program
+                        .disclosures
+                        .iter()
+                        .any(|d| d.categories.contains(&category) && d.recipients.contains(&recipient));
+                    if !disclosed {
+                        out.push(emit(
+                            "L017",
+                            system.span,
+                            format!(
+                                "service provider `{}` holds `{}`, but no disclosure says that `{}` receives it",
+                                system.id, program.categories[category].id, program.recipients[recipient].id
+                            ),
+                            "add a disclosure of this category to this recipient, so the notice tells people",
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    if program.systems.is_empty() {
+        return;
+    }
+    for (index, category) in program.categories.iter().enumerate() {
+        if !held[index] {
+            out.push(emit(
+                "L016",
+                category.span,
+                format!("category `{}` is held by no declared system", category.id),
+                "annotate the columns that hold it under a system's tables, or list it in a service provider's `categories:`",
+            ));
+        }
+    }
+}
+
+fn recipients(program: &Program, out: &mut Vec<Diagnostic>) {
+    for (index, recipient) in program.recipients.iter().enumerate() {
+        let disclosures: Vec<_> = program.disclosures.iter().filter(|d| d.recipients.contains(&index)).collect();
+        let needs_contract = match recipient.role {
+            RecipientRole::ServiceProvider | RecipientRole::Contractor => !disclosures.is_empty(),
+            RecipientRole::ThirdParty => disclosures.iter().any(|d| d.sold || d.shared),
+            RecipientRole::Affiliate | RecipientRole::Government => false,
+        };
+        if needs_contract && !recipient.contract && program.covers(Law::Ccpa) {
+            out.push(emit(
+                "L018",
+                recipient.span,
+                format!("recipient `{}` has no contract with the terms the CCPA requires", recipient.id),
+                "put a contract with the §1798.100(d) terms in place and set `contract: true`",
+            ));
+        }
+    }
+}
+
+fn organization(program: &Program, options: &CheckOptions, out: &mut Vec<Diagnostic>) {
+    let contact = &program.organization.contact;
+    if contact.email.is_none() && contact.phone.is_none() {
+        out.push(emit(
+            "L022",
+            program.organization.contact_span,
+            "the organization gives no email address or telephone number for privacy questions".into(),
+            "add `email:` (and `phone:` if people reach you by telephone) under `organization.contact`",
+        ));
+    }
+    if let Some(today) = options.today {
+        let age_days = today.days_since_epoch() - program.notice.effective.days_since_epoch();
+        if age_days > 365 {
+            out.push(emit(
+                "L021",
+                program.notice.effective_span,
+                format!("the notice took effect {age_days} days ago; it must be reviewed at least every twelve months"),
+                "review the program, then set `notice.effective` to the date of the update and change `notice.version`",
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_codes_are_unique_sequential_and_cited() {
+        for (index, lint) in LINTS.iter().enumerate() {
+            assert_eq!(lint.code, format!("L{:03}", index + 1));
+            assert!(lint.citation.contains("R-") || lint.citation.contains("§(a)"), "{} cites no R-number", lint.code);
+            assert!(!lint.summary.is_empty());
+        }
+        assert!(LINTS.len() >= 20);
+    }
+}

@@ -1,0 +1,1 @@
+//! Notice rendering: the privacy notice people read, generated from the program.

@@ -1,0 +1,8 @@
+//! Integration tests of ombud-program: one test binary, one module per concern.
+
+mod diagnostics;
+mod diff;
+mod examples;
+mod hostile;
+mod lints;
+mod notice;
