@@ -38,7 +38,10 @@ impl std::fmt::Display for Unreadable {
                 limits::MANIFEST_BYTES_MAX
             ),
             Unreadable::NotUtf8 { detail } => {
-                write!(f, "file is not UTF-8 text ({detail}); save it as UTF-8 without a byte-order mark")
+                write!(
+                    f,
+                    "file is not UTF-8 text ({detail}); save it as UTF-8 without a byte-order mark"
+                )
             }
         }
     }
@@ -50,7 +53,9 @@ pub fn decode(bytes: &[u8]) -> Result<&str, Unreadable> {
         return Err(Unreadable::TooLarge { size_bytes: bytes.len() });
     }
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err(Unreadable::NotUtf8 { detail: "it starts with a UTF-16 byte-order mark".into() });
+        return Err(Unreadable::NotUtf8 {
+            detail: "it starts with a UTF-16 byte-order mark".into(),
+        });
     }
     let text = std::str::from_utf8(bytes).map_err(|error| {
         let offset = error.valid_up_to();
@@ -85,7 +90,8 @@ pub fn parse(text: &str) -> Result<Manifest, Diagnostic> {
         strict_booleans: true,
         reject_unsupported_tags: true,
     };
-    serde_saphyr::from_str_with_options::<Manifest>(text, options).map_err(|error| to_diagnostic(&error))
+    serde_saphyr::from_str_with_options::<Manifest>(text, options)
+        .map_err(|error| to_diagnostic(&error))
 }
 
 fn to_diagnostic(error: &YamlError) -> Diagnostic {
@@ -104,9 +110,12 @@ fn to_diagnostic(error: &YamlError) -> Diagnostic {
                 .with_help(help)
         }
         YamlError::SerdeMissingField { field, .. } => {
-            Diagnostic::error("P003", span, format!("missing field `{field}`")).with_help(format!(
-                "add `{field}:` here; `ombud schema` says what it takes"
-            ))
+            // serde notices a missing field at the end of the mapping, so the span is
+            // the mapping's last key: say "this mapping", not "here".
+            Diagnostic::error("P003", span, format!("missing field `{field}` in this mapping"))
+                .with_help(format!(
+                    "add `{field}:` to the mapping; `ombud schema` says what it takes"
+                ))
         }
         YamlError::DuplicateMappingKey { key, .. } => {
             let what = key.as_deref().map(truncate).unwrap_or_else(|| "a key".into());
@@ -135,12 +144,10 @@ fn to_diagnostic(error: &YamlError) -> Diagnostic {
         YamlError::AliasReplayLimitExceeded { .. }
         | YamlError::AliasExpansionLimitExceeded { .. }
         | YamlError::AliasReplayStackDepthExceeded { .. }
-        | YamlError::AliasReplayCounterOverflow { .. } => Diagnostic::error(
-            "P006",
-            span,
-            "YAML aliases expand to more than a manifest may hold",
-        )
-        .with_help("write the repeated lists out, or use fewer nested anchors"),
+        | YamlError::AliasReplayCounterOverflow { .. } => {
+            Diagnostic::error("P006", span, "YAML aliases expand to more than a manifest may hold")
+                .with_help("write the repeated lists out, or use fewer nested anchors")
+        }
         _ => classify_other(inner, span),
     }
 }
@@ -161,7 +168,8 @@ fn classify_other(error: &YamlError, span: Span) -> Diagnostic {
 fn innermost(mut error: &YamlError) -> &YamlError {
     loop {
         match error {
-            YamlError::WithSnippet { error: inner, .. } | YamlError::AliasError { error: inner, .. } => {
+            YamlError::WithSnippet { error: inner, .. }
+            | YamlError::AliasError { error: inner, .. } => {
                 error = inner;
             }
             other => return other,
@@ -183,12 +191,19 @@ fn type_help(expected: &str) -> String {
     }
 }
 
+/// The library's messages carry their own "line N column M" wording; the diagnostic
+/// already has the span, so keep only the sentence.
 fn strip_location_prefix(text: &str) -> &str {
-    let text = text.strip_prefix("error: ").unwrap_or(text);
+    let mut text = text.strip_prefix("error: ").unwrap_or(text);
     if let Some(rest) = text.strip_prefix("line ")
         && let Some((_, message)) = rest.split_once(": ")
     {
-        return message;
+        text = message;
+    }
+    if let Some(position) = text.rfind(" at line ")
+        && text[position..].contains(", column ")
+    {
+        text = &text[..position];
     }
     text
 }

@@ -39,23 +39,34 @@ pub fn help_for<'a>(word: &str, candidates: &[&'a str]) -> Option<String> {
     None
 }
 
-/// Levenshtein distance over characters, with a bound on input length so a hostile
-/// id cannot make suggestion quadratic in a large file.
+/// Edit distance over characters where a swap of two neighbours counts as one edit
+/// (optimal string alignment), so `from` is one step from `form`. Inputs are bounded
+/// so a hostile id cannot make suggestions quadratic in a large file.
 fn edit_distance(a: &str, b: &str) -> usize {
     const CHARS_MAX: usize = 128;
     let a: Vec<char> = a.chars().take(CHARS_MAX).collect();
     let b: Vec<char> = b.chars().take(CHARS_MAX).collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        current[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-        }
-        std::mem::swap(&mut previous, &mut current);
+    let width = b.len() + 1;
+    let mut table = vec![0usize; (a.len() + 1) * width];
+    for i in 0..=a.len() {
+        table[i * width] = i;
     }
-    previous[b.len()]
+    for (j, cell) in table.iter_mut().enumerate().take(width) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (table[(i - 1) * width + j] + 1)
+                .min(table[i * width + j - 1] + 1)
+                .min(table[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(table[(i - 2) * width + j - 2] + 1);
+            }
+            table[i * width + j] = best;
+        }
+    }
+    table[a.len() * width + b.len()]
 }
 
 #[cfg(test)]
@@ -70,6 +81,7 @@ mod tests {
         assert_eq!(closest("GEOLOCATION", ids), Some("geolocation"));
         assert_eq!(closest("geo", ids), Some("geolocation"));
         assert_eq!(closest("biometric", ids), None);
+        assert_eq!(closest("from", ["form", "email"]), Some("form"));
     }
 
     #[test]

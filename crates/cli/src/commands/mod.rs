@@ -1,0 +1,13 @@
+//! One module per subcommand. Each returns the process exit code.
+
+pub(crate) mod check;
+pub(crate) mod lints;
+// TEMP pub(crate) mod notice;
+pub(crate) mod schema;
+
+/// Clean, or warnings only.
+pub(crate) const EXIT_OK: u8 = 0;
+/// At least one error diagnostic.
+pub(crate) const EXIT_ERRORS: u8 = 1;
+/// An input could not be read at all (missing, not UTF-8, too large) or bad usage.
+pub(crate) const EXIT_UNREADABLE: u8 = 2;
