@@ -13,8 +13,8 @@ pub mod limits;
 pub mod reference;
 
 pub use reference::{
-    AgentProof, BusinessPurpose, CcpaCategory, ChannelKind, CcpaDeletionException, Engine,
-    ErasureStrategy, GdprErasureException, GdprLawfulBasis, GdprSpecialCategory, IdentityKind,
-    Law, Reference, RecipientRole, RequestType, RetentionReason, SensitiveKind, SignalStance,
+    AgentProof, BusinessPurpose, CcpaCategory, CcpaDeletionException, ChannelKind, Engine,
+    ErasureStrategy, GdprErasureException, GdprLawfulBasis, GdprSpecialCategory, IdentityKind, Law,
+    RecipientRole, Reference, RequestType, RetentionReason, SensitiveKind, SignalStance,
     SystemRole, VerificationMethod,
 };

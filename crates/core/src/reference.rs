@@ -151,18 +151,36 @@ impl CcpaCategory {
     /// A short list of what the statute gives as examples, in our own words.
     pub fn statutory_examples(self) -> &'static str {
         match self {
-            CcpaCategory::Identifiers => "name, alias, postal or email address, account name, IP address, online or other unique identifiers, government ID numbers",
-            CcpaCategory::CustomerRecords => "name, signature, address, phone number, financial, insurance, medical or employment details kept in customer records",
-            CcpaCategory::ProtectedClassifications => "age, sex, race, religion, national origin, disability, veteran status and other protected characteristics",
-            CcpaCategory::Commercial => "products or services bought, obtained or considered, and purchasing or consuming histories",
-            CcpaCategory::Biometric => "physiological, biological or behavioral characteristics used to establish identity",
-            CcpaCategory::InternetActivity => "browsing and search history, and interactions with a website, application or advertisement",
+            CcpaCategory::Identifiers => {
+                "name, alias, postal or email address, account name, IP address, online or other unique identifiers, government ID numbers"
+            }
+            CcpaCategory::CustomerRecords => {
+                "name, signature, address, phone number, financial, insurance, medical or employment details kept in customer records"
+            }
+            CcpaCategory::ProtectedClassifications => {
+                "age, sex, race, religion, national origin, disability, veteran status and other protected characteristics"
+            }
+            CcpaCategory::Commercial => {
+                "products or services bought, obtained or considered, and purchasing or consuming histories"
+            }
+            CcpaCategory::Biometric => {
+                "physiological, biological or behavioral characteristics used to establish identity"
+            }
+            CcpaCategory::InternetActivity => {
+                "browsing and search history, and interactions with a website, application or advertisement"
+            }
             CcpaCategory::Geolocation => "physical location or movements",
-            CcpaCategory::Sensory => "audio, electronic, visual, thermal, olfactory or similar information, such as recordings and photographs",
+            CcpaCategory::Sensory => {
+                "audio, electronic, visual, thermal, olfactory or similar information, such as recordings and photographs"
+            }
             CcpaCategory::Professional => "current or past job history and professional details",
             CcpaCategory::Education => "education records that are not publicly available",
-            CcpaCategory::Inferences => "a profile reflecting preferences, characteristics, predispositions, behavior or aptitudes",
-            CcpaCategory::Sensitive => "the kinds of sensitive personal information listed in §1798.140(ae)",
+            CcpaCategory::Inferences => {
+                "a profile reflecting preferences, characteristics, predispositions, behavior or aptitudes"
+            }
+            CcpaCategory::Sensitive => {
+                "the kinds of sensitive personal information listed in §1798.140(ae)"
+            }
         }
     }
 }
@@ -621,8 +639,14 @@ mod tests {
         // §1798.105(d)(1)-(8) and Art 17(3)(a)-(e), REGULATIONS.md H3-H4.
         assert_eq!(CcpaDeletionException::all().len(), 8);
         assert_eq!(GdprErasureException::all().len(), 5);
-        assert_eq!(RetentionReason::from_id("D8").map(|r| r.citation()), Some("Civ. Code §1798.105(d)(8)"));
-        assert_eq!(RetentionReason::from_id("G-e").map(|r| r.citation()), Some("GDPR Art 17(3)(e)"));
+        assert_eq!(
+            RetentionReason::from_id("D8").map(|r| r.citation()),
+            Some("Civ. Code §1798.105(d)(8)")
+        );
+        assert_eq!(
+            RetentionReason::from_id("G-e").map(|r| r.citation()),
+            Some("GDPR Art 17(3)(e)")
+        );
         assert_eq!(RetentionReason::from_id("d8"), None);
     }
 

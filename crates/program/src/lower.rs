@@ -12,9 +12,8 @@ use std::collections::HashMap;
 
 use ombud_core::{
     AgentProof, BusinessPurpose, CcpaCategory, ChannelKind, Engine, ErasureStrategy,
-    GdprLawfulBasis, GdprSpecialCategory, IdentityKind, Law, RecipientRole, Reference,
-    RequestType, RetentionReason, SensitiveKind, SignalStance, SystemRole, VerificationMethod,
-    limits,
+    GdprLawfulBasis, GdprSpecialCategory, IdentityKind, Law, RecipientRole, Reference, RequestType,
+    RetentionReason, SensitiveKind, SignalStance, SystemRole, VerificationMethod, limits,
 };
 
 use crate::date::Date;
@@ -60,8 +59,12 @@ impl Lowerer {
     fn program(&mut self, m: &raw::Manifest) -> Program {
         if m.ombud.value != 1 {
             self.push(
-                Diagnostic::error("V004", m.ombud.span, format!("unsupported format version {}", m.ombud.value))
-                    .with_help("this ombud reads format version 1: write `ombud: 1`"),
+                Diagnostic::error(
+                    "V004",
+                    m.ombud.span,
+                    format!("unsupported format version {}", m.ombud.value),
+                )
+                .with_help("this ombud reads format version 1: write `ombud: 1`"),
             );
         }
 
@@ -86,11 +89,8 @@ impl Lowerer {
         let organization = self.organization(&m.organization);
         let notice = self.notice(&m.notice);
 
-        let categories = m
-            .categories
-            .iter()
-            .map(|c| self.category(c, &sources_ns, &purposes_ns))
-            .collect();
+        let categories =
+            m.categories.iter().map(|c| self.category(c, &sources_ns, &purposes_ns)).collect();
         let sources = m
             .sources
             .iter()
@@ -118,8 +118,10 @@ impl Lowerer {
                 let categories = self.resolve_all(&r.value.categories, &categories_ns);
                 self.text(&r.value.period.value, r.value.period.span);
                 if r.value.categories.is_empty() {
-                    self.push(Diagnostic::error("V004", r.span, "a retention rule names no category")
-                        .with_help("list the category ids it applies to under `categories:`"));
+                    self.push(
+                        Diagnostic::error("V004", r.span, "a retention rule names no category")
+                            .with_help("list the category ids it applies to under `categories:`"),
+                    );
                 }
                 Retention { categories, period: r.value.period.value.clone(), span: r.span }
             })
@@ -134,7 +136,9 @@ impl Lowerer {
         });
         let minors = self.minors(&m.minors);
         let signals = Signals {
-            gpc: self.reference::<SignalStance>(&m.signals.value.gpc).unwrap_or(SignalStance::Honor),
+            gpc: self
+                .reference::<SignalStance>(&m.signals.value.gpc)
+                .unwrap_or(SignalStance::Honor),
             do_not_track: self
                 .reference::<SignalStance>(&m.signals.value.do_not_track)
                 .unwrap_or(SignalStance::Ignore),
@@ -152,11 +156,8 @@ impl Lowerer {
                 span: s.span,
             })
             .collect();
-        let systems = m
-            .systems
-            .iter()
-            .map(|s| self.system(s, &categories_ns, &recipients_ns))
-            .collect();
+        let systems =
+            m.systems.iter().map(|s| self.system(s, &categories_ns, &recipients_ns)).collect();
 
         Program {
             organization,
@@ -181,7 +182,11 @@ impl Lowerer {
     }
 
     /// Records the ids of one namespace, reporting malformed and duplicate ones.
-    fn declare<'a>(&mut self, what: &'static str, ids: impl Iterator<Item = &'a Sp<String>>) -> Namespace {
+    fn declare<'a>(
+        &mut self,
+        what: &'static str,
+        ids: impl Iterator<Item = &'a Sp<String>>,
+    ) -> Namespace {
         let mut namespace = Namespace::new(what);
         let mut first_span: HashMap<String, Span> = HashMap::new();
         for (index, id) in ids.enumerate() {
@@ -195,11 +200,15 @@ impl Lowerer {
             self.id_syntax(what, id);
             if let Some(first) = first_span.get(&id.value) {
                 self.push(
-                    Diagnostic::error("V002", id.span, format!("duplicate {what} id `{}`", id.value))
-                        .with_help(format!(
-                            "it is already declared at line {}, column {}; rename one of them",
-                            first.line, first.column
-                        )),
+                    Diagnostic::error(
+                        "V002",
+                        id.span,
+                        format!("duplicate {what} id `{}`", id.value),
+                    )
+                    .with_help(format!(
+                        "it is already declared at line {}, column {}; rename one of them",
+                        first.line, first.column
+                    )),
                 );
                 continue;
             }
@@ -214,7 +223,9 @@ impl Lowerer {
         let text = &id.value;
         let well_formed = !text.is_empty()
             && text.len() <= limits::ID_BYTES_MAX
-            && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
             && text.as_bytes()[0].is_ascii_alphanumeric();
         if !well_formed {
             self.push(
@@ -232,7 +243,10 @@ impl Lowerer {
             self.push(Diagnostic::error(
                 "V006",
                 span,
-                format!("{count} {what}, more than the {} a manifest may hold", limits::MANIFEST_LIST_ITEMS_MAX),
+                format!(
+                    "{count} {what}, more than the {} a manifest may hold",
+                    limits::MANIFEST_LIST_ITEMS_MAX
+                ),
             ));
         }
     }
@@ -240,8 +254,16 @@ impl Lowerer {
     fn text(&mut self, text: &str, span: Span) {
         if text.len() > limits::TEXT_BYTES_MAX {
             self.push(
-                Diagnostic::error("V006", span, format!("text of {} bytes is longer than {}", text.len(), limits::TEXT_BYTES_MAX))
-                    .with_help("shorten it; a notice is read by people"),
+                Diagnostic::error(
+                    "V006",
+                    span,
+                    format!(
+                        "text of {} bytes is longer than {}",
+                        text.len(),
+                        limits::TEXT_BYTES_MAX
+                    ),
+                )
+                .with_help("shorten it; a notice is read by people"),
             );
         }
     }
@@ -263,10 +285,17 @@ impl Lowerer {
         let candidates: Vec<&str> = namespace.ids.iter().map(String::as_str).collect();
         let help = suggest::closest(&reference.value, candidates.iter().copied())
             .map(|best| format!("did you mean `{best}`?"))
-            .unwrap_or_else(|| format!("declare it under `{}s:` or fix the id", plural_key(namespace.what)));
+            .unwrap_or_else(|| {
+                format!("declare it under `{}s:` or fix the id", plural_key(namespace.what))
+            });
         let message = match code {
-            "L010" => format!("discloses category `{}`, which the program never collects", short(&reference.value)),
-            "L014" => format!("column annotated with unknown category `{}`", short(&reference.value)),
+            "L010" => format!(
+                "discloses category `{}`, which the program never collects",
+                short(&reference.value)
+            ),
+            "L014" => {
+                format!("column annotated with unknown category `{}`", short(&reference.value))
+            }
             _ => format!("unknown {} `{}`", namespace.what, short(&reference.value)),
         };
         let mut diagnostic = Diagnostic::error(code, reference.span, message).with_help(help);
@@ -295,8 +324,12 @@ impl Lowerer {
         let help = suggest::help_for(&value.value, &R::ids())
             .unwrap_or_else(|| "`ombud schema` lists the valid values".into());
         self.push(
-            Diagnostic::error("V003", value.span, format!("unknown {} `{}`", R::KIND, short(&value.value)))
-                .with_help(help),
+            Diagnostic::error(
+                "V003",
+                value.span,
+                format!("unknown {} `{}`", R::KIND, short(&value.value)),
+            )
+            .with_help(help),
         );
         None
     }
@@ -306,7 +339,11 @@ impl Lowerer {
         for value in values {
             if let Some(law) = self.reference::<Law>(value) {
                 if laws.contains(&law) {
-                    self.push(Diagnostic::warning("V002", value.span, format!("`{law}` is listed twice")));
+                    self.push(Diagnostic::warning(
+                        "V002",
+                        value.span,
+                        format!("`{law}` is listed twice"),
+                    ));
                 } else {
                     laws.push(law);
                 }
@@ -361,8 +398,12 @@ impl Lowerer {
             && !text.chars().any(|c| c.is_whitespace() || c.is_control());
         if !ok {
             self.push(
-                Diagnostic::error("V004", url.span, format!("`{}` is not a web address", short(text)))
-                    .with_help("write a full address starting with `https://`"),
+                Diagnostic::error(
+                    "V004",
+                    url.span,
+                    format!("`{}` is not a web address", short(text)),
+                )
+                .with_help("write a full address starting with `https://`"),
             );
         }
     }
@@ -371,26 +412,45 @@ impl Lowerer {
         let text = email.value.as_str();
         let ok = text.len() <= 254
             && text.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
             })
             && !text.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>');
         if !ok {
             self.push(
-                Diagnostic::error("V004", email.span, format!("`{}` is not an email address", short(text)))
-                    .with_help("write it as `name@example.com`"),
+                Diagnostic::error(
+                    "V004",
+                    email.span,
+                    format!("`{}` is not an email address", short(text)),
+                )
+                .with_help("write it as `name@example.com`"),
             );
         }
     }
 
     fn notice(&mut self, n: &raw::NoticeMeta) -> NoticeMeta {
         if n.version.value.trim().is_empty() || n.version.value.len() > limits::ID_BYTES_MAX {
-            self.push(Diagnostic::error("V004", n.version.span, "the notice version is empty or too long")
-                .with_help("write a short label such as `2024.1`"));
+            self.push(
+                Diagnostic::error(
+                    "V004",
+                    n.version.span,
+                    "the notice version is empty or too long",
+                )
+                .with_help("write a short label such as `2024.1`"),
+            );
         }
         let effective = Date::parse(&n.effective.value).unwrap_or_else(|| {
             self.push(
-                Diagnostic::error("V004", n.effective.span, format!("`{}` is not a date", short(&n.effective.value)))
-                    .with_help("write the effective date as `YYYY-MM-DD`, for example `2024-08-24`, in quotes"),
+                Diagnostic::error(
+                    "V004",
+                    n.effective.span,
+                    format!("`{}` is not a date", short(&n.effective.value)),
+                )
+                .with_help(
+                    "write the effective date as `YYYY-MM-DD`, for example `2024-08-24`, in quotes",
+                ),
             );
             Date { year: 1970, month: 1, day: 1 }
         });
@@ -402,7 +462,12 @@ impl Lowerer {
         }
     }
 
-    fn category(&mut self, c: &Sp<raw::Category>, sources: &Namespace, purposes: &Namespace) -> Category {
+    fn category(
+        &mut self,
+        c: &Sp<raw::Category>,
+        sources: &Namespace,
+        purposes: &Namespace,
+    ) -> Category {
         let v = &c.value;
         self.text(&v.name, c.span);
         if let Some(description) = &v.description {
@@ -424,7 +489,10 @@ impl Lowerer {
             ccpa,
             sensitive,
             infers_characteristics: v.infers_characteristics,
-            gdpr_special: v.gdpr_special.as_ref().and_then(|s| self.reference::<GdprSpecialCategory>(s)),
+            gdpr_special: v
+                .gdpr_special
+                .as_ref()
+                .and_then(|s| self.reference::<GdprSpecialCategory>(s)),
             sources: self.resolve_all(&v.sources, sources),
             purposes: self.resolve_all(&v.purposes, purposes),
             provided_by_subject: v.provided_by_subject,
@@ -441,7 +509,10 @@ impl Lowerer {
             description: v.description.clone(),
             gdpr_basis: v.gdpr_basis.as_ref().and_then(|b| self.reference::<GdprLawfulBasis>(b)),
             legitimate_interest: v.legitimate_interest.clone(),
-            business_purpose: v.business_purpose.as_ref().and_then(|b| self.reference::<BusinessPurpose>(b)),
+            business_purpose: v
+                .business_purpose
+                .as_ref()
+                .and_then(|b| self.reference::<BusinessPurpose>(b)),
             span: v.id.span,
         }
     }
@@ -470,12 +541,19 @@ impl Lowerer {
     ) -> Disclosure {
         let v = &d.value;
         if v.categories.is_empty() || v.recipients.is_empty() {
-            self.push(Diagnostic::error("V004", d.span, "a disclosure needs at least one category and one recipient")
-                .with_help("list ids under `categories:` and `recipients:`"));
+            self.push(
+                Diagnostic::error(
+                    "V004",
+                    d.span,
+                    "a disclosure needs at least one category and one recipient",
+                )
+                .with_help("list ids under `categories:` and `recipients:`"),
+            );
         }
         let mut category_indices = Vec::new();
         for reference in &v.categories {
-            if let Some(index) = self.resolve_with(reference, categories, "L010", Some(lint::citation("L010")))
+            if let Some(index) =
+                self.resolve_with(reference, categories, "L010", Some(lint::citation("L010")))
                 && !category_indices.contains(&index)
             {
                 category_indices.push(index);
@@ -495,9 +573,10 @@ impl Lowerer {
         let v = &c.value;
         let kind = self.reference::<ChannelKind>(&v.kind).unwrap_or(ChannelKind::WebForm);
         let needs = match kind {
-            ChannelKind::WebForm | ChannelKind::DoNotSellLink | ChannelKind::LimitLink | ChannelKind::PrivacyChoicesLink => {
-                Some(("url", v.url.is_some()))
-            }
+            ChannelKind::WebForm
+            | ChannelKind::DoNotSellLink
+            | ChannelKind::LimitLink
+            | ChannelKind::PrivacyChoicesLink => Some(("url", v.url.is_some())),
             ChannelKind::Email => Some(("email", v.email.is_some())),
             ChannelKind::TollFreePhone | ChannelKind::Phone => Some(("phone", v.phone.is_some())),
             ChannelKind::PostalMail => Some(("address", v.address.is_some())),
@@ -505,8 +584,12 @@ impl Lowerer {
         };
         if let Some((field, false)) = needs {
             self.push(
-                Diagnostic::error("V004", v.id.span, format!("channel `{}` of kind `{kind}` has no `{field}`", v.id.value))
-                    .with_help(format!("add `{field}:` so the notice can tell people where to go")),
+                Diagnostic::error(
+                    "V004",
+                    v.id.span,
+                    format!("channel `{}` of kind `{kind}` has no `{field}`", v.id.value),
+                )
+                .with_help(format!("add `{field}:` so the notice can tell people where to go")),
             );
         }
         if let Some(url) = &v.url {
@@ -517,11 +600,18 @@ impl Lowerer {
         }
         if let Some(phone) = &v.phone {
             let digits = phone.value.chars().filter(char::is_ascii_digit).count();
-            let allowed = phone.value.chars().all(|ch| ch.is_ascii_digit() || " +-().".contains(ch));
+            let allowed =
+                phone.value.chars().all(|ch| ch.is_ascii_digit() || " +-().".contains(ch));
             if !(7..=15).contains(&digits) || !allowed {
                 self.push(
-                    Diagnostic::error("V004", phone.span, format!("`{}` is not a telephone number", short(&phone.value)))
-                        .with_help("write 7–15 digits, optionally with `+`, spaces, dashes and parentheses"),
+                    Diagnostic::error(
+                        "V004",
+                        phone.span,
+                        format!("`{}` is not a telephone number", short(&phone.value)),
+                    )
+                    .with_help(
+                        "write 7–15 digits, optionally with `+`, spaces, dashes and parentheses",
+                    ),
                 );
             }
         }
@@ -537,7 +627,12 @@ impl Lowerer {
         }
     }
 
-    fn rights(&mut self, rights: &[Sp<raw::Right>], jurisdictions: &[Law], channels: &Namespace) -> Vec<Right> {
+    fn rights(
+        &mut self,
+        rights: &[Sp<raw::Right>],
+        jurisdictions: &[Law],
+        channels: &Namespace,
+    ) -> Vec<Right> {
         let mut lowered: Vec<Right> = Vec::new();
         for r in rights {
             let v = &r.value;
@@ -547,8 +642,14 @@ impl Lowerer {
                 if let Some(law) = self.reference::<Law>(value) {
                     if !jurisdictions.contains(&law) {
                         self.push(
-                            Diagnostic::error("V004", value.span, format!("`{law}` is not among the program's jurisdictions"))
-                                .with_help(format!("add `{law}` to `jurisdictions:` or remove it here")),
+                            Diagnostic::error(
+                                "V004",
+                                value.span,
+                                format!("`{law}` is not among the program's jurisdictions"),
+                            )
+                            .with_help(format!(
+                                "add `{law}` to `jurisdictions:` or remove it here"
+                            )),
                         );
                     } else if !laws.contains(&law) {
                         laws.push(law);
@@ -561,11 +662,15 @@ impl Lowerer {
             for earlier in &lowered {
                 if earlier.right == right && earlier.laws.iter().any(|law| laws.contains(law)) {
                     self.push(
-                        Diagnostic::error("V008", v.right.span, format!("right `{right}` is declared twice for the same law"))
-                            .with_help(format!(
-                                "merge it with the one at line {}, or split them with `laws:`",
-                                earlier.span.line
-                            )),
+                        Diagnostic::error(
+                            "V008",
+                            v.right.span,
+                            format!("right `{right}` is declared twice for the same law"),
+                        )
+                        .with_help(format!(
+                            "merge it with the one at line {}, or split them with `laws:`",
+                            earlier.span.line
+                        )),
                     );
                     break;
                 }
@@ -594,10 +699,15 @@ impl Lowerer {
             "opt_in_required" => MinorsSale::OptInRequired,
             "never" => MinorsSale::Never,
             other => {
-                let help = suggest::help_for(other, &["opt_in_required", "never"]).unwrap_or_default();
+                let help =
+                    suggest::help_for(other, &["opt_in_required", "never"]).unwrap_or_default();
                 self.push(
-                    Diagnostic::error("V003", v.sale_under_16.span, format!("unknown minors policy `{}`", short(other)))
-                        .with_help(help),
+                    Diagnostic::error(
+                        "V003",
+                        v.sale_under_16.span,
+                        format!("unknown minors policy `{}`", short(other)),
+                    )
+                    .with_help(help),
                 );
                 MinorsSale::Never
             }
@@ -606,8 +716,12 @@ impl Lowerer {
             && !(13..=16).contains(&age.value)
         {
             self.push(
-                Diagnostic::error("V004", age.span, format!("GDPR consent age {} is outside 13–16", age.value))
-                    .with_help("GDPR Art 8(1) lets Member States set an age from 13 to 16"),
+                Diagnostic::error(
+                    "V004",
+                    age.span,
+                    format!("GDPR consent age {} is outside 13–16", age.value),
+                )
+                .with_help("GDPR Art 8(1) lets Member States set an age from 13 to 16"),
             );
         }
         Minors {
@@ -639,9 +753,18 @@ impl Lowerer {
         None
     }
 
-    fn system(&mut self, s: &Sp<raw::System>, categories: &Namespace, recipients: &Namespace) -> System {
+    fn system(
+        &mut self,
+        s: &Sp<raw::System>,
+        categories: &Namespace,
+        recipients: &Namespace,
+    ) -> System {
         let v = &s.value;
-        let role = v.role.as_ref().and_then(|r| self.reference::<SystemRole>(r)).unwrap_or(SystemRole::Controller);
+        let role = v
+            .role
+            .as_ref()
+            .and_then(|r| self.reference::<SystemRole>(r))
+            .unwrap_or(SystemRole::Controller);
         let kind_text = v.kind.as_ref().map(|k| k.value.as_str()).unwrap_or("database");
         let kind = match kind_text {
             "service_provider" => {
@@ -658,20 +781,32 @@ impl Lowerer {
                 let recipient = match &v.recipient {
                     Some(r) => self.resolve(r, recipients),
                     None => {
-                        self.push(Diagnostic::error("V007", v.id.span, format!("service provider `{}` names no recipient", v.id.value))
-                            .with_help("add `recipient:` with the id of the recipient it is"));
+                        self.push(
+                            Diagnostic::error(
+                                "V007",
+                                v.id.span,
+                                format!("service provider `{}` names no recipient", v.id.value),
+                            )
+                            .with_help("add `recipient:` with the id of the recipient it is"),
+                        );
                         None
                     }
                 };
                 let webhook = v.webhook.as_ref().map(|w| {
                     self.url(&w.value.url);
                     if !w.value.url.value.starts_with("https://") {
-                        self.push(Diagnostic::error("V004", w.value.url.span, "webhooks must use https")
-                            .with_help("instructions carry personal data; use an `https://` address"));
+                        self.push(
+                            Diagnostic::error("V004", w.value.url.span, "webhooks must use https")
+                                .with_help(
+                                    "instructions carry personal data; use an `https://` address",
+                                ),
+                        );
                     }
                     Webhook {
                         url: w.value.url.value.clone(),
-                        secret_env: self.env_reference(&w.value.secret, "webhook secret").unwrap_or_default(),
+                        secret_env: self
+                            .env_reference(&w.value.secret, "webhook secret")
+                            .unwrap_or_default(),
                     }
                 });
                 SystemKind::ServiceProvider {
@@ -683,8 +818,16 @@ impl Lowerer {
             other => {
                 if other != "database" {
                     let span = v.kind.as_ref().map(|k| k.span).unwrap_or(v.id.span);
-                    let help = suggest::help_for(other, &["database", "service_provider"]).unwrap_or_default();
-                    self.push(Diagnostic::error("V003", span, format!("unknown system kind `{}`", short(other))).with_help(help));
+                    let help = suggest::help_for(other, &["database", "service_provider"])
+                        .unwrap_or_default();
+                    self.push(
+                        Diagnostic::error(
+                            "V003",
+                            span,
+                            format!("unknown system kind `{}`", short(other)),
+                        )
+                        .with_help(help),
+                    );
                 }
                 for (present, field) in [
                     (v.recipient.is_some(), "recipient"),
@@ -699,12 +842,19 @@ impl Lowerer {
                 let engine = match &v.engine {
                     Some(e) => self.reference::<Engine>(e).unwrap_or(Engine::Postgres),
                     None => {
-                        self.push(Diagnostic::error("V007", v.id.span, format!("database `{}` has no `engine`", v.id.value))
-                            .with_help("add `engine: postgres`, `mysql` or `sqlite`"));
+                        self.push(
+                            Diagnostic::error(
+                                "V007",
+                                v.id.span,
+                                format!("database `{}` has no `engine`", v.id.value),
+                            )
+                            .with_help("add `engine: postgres`, `mysql` or `sqlite`"),
+                        );
                         Engine::Postgres
                     }
                 };
-                let connection_env = v.connection.as_ref().and_then(|c| self.env_reference(c, "connection"));
+                let connection_env =
+                    v.connection.as_ref().and_then(|c| self.env_reference(c, "connection"));
                 let tables = self.tables(&v.tables, categories);
                 SystemKind::Database { engine, connection_env, tables }
             }
@@ -713,27 +863,54 @@ impl Lowerer {
     }
 
     fn tables(&mut self, tables: &[Sp<raw::Table>], categories: &Namespace) -> Vec<Table> {
-        self.limit_count("tables", tables.len(), tables.first().map(|t| t.span).unwrap_or_default());
+        self.limit_count(
+            "tables",
+            tables.len(),
+            tables.first().map(|t| t.span).unwrap_or_default(),
+        );
         let mut names: HashMap<&str, Span> = HashMap::new();
         for table in tables {
             let name = &table.value.name;
             self.db_identifier(name.as_str(), name.span, "table");
             if let Some(first) = names.insert(name.as_str(), name.span) {
-                self.push(Diagnostic::error("V002", name.span, format!("table `{}` is declared twice", short(name.as_str())))
-                    .with_help(format!("merge it with the one at line {}", first.line)));
+                self.push(
+                    Diagnostic::error(
+                        "V002",
+                        name.span,
+                        format!("table `{}` is declared twice", short(name.as_str())),
+                    )
+                    .with_help(format!("merge it with the one at line {}", first.line)),
+                );
             }
         }
         tables.iter().map(|t| self.table(t, &names, categories)).collect()
     }
 
     fn db_identifier(&mut self, name: &str, span: Span, what: &str) {
-        if name.is_empty() || name.len() > limits::ID_BYTES_MAX || name.chars().any(char::is_control) {
-            self.push(Diagnostic::error("V004", span, format!("`{}` is not a usable {what} name", short(name)))
-                .with_help(format!("{what} names are 1–{} bytes with no control characters", limits::ID_BYTES_MAX)));
+        if name.is_empty()
+            || name.len() > limits::ID_BYTES_MAX
+            || name.chars().any(char::is_control)
+        {
+            self.push(
+                Diagnostic::error(
+                    "V004",
+                    span,
+                    format!("`{}` is not a usable {what} name", short(name)),
+                )
+                .with_help(format!(
+                    "{what} names are 1–{} bytes with no control characters",
+                    limits::ID_BYTES_MAX
+                )),
+            );
         }
     }
 
-    fn table(&mut self, t: &Sp<raw::Table>, tables: &HashMap<&str, Span>, categories: &Namespace) -> Table {
+    fn table(
+        &mut self,
+        t: &Sp<raw::Table>,
+        tables: &HashMap<&str, Span>,
+        categories: &Namespace,
+    ) -> Table {
         let v = &t.value;
         let mut identity = Vec::new();
         for (column, kind) in &v.identity {
@@ -745,7 +922,9 @@ impl Lowerer {
         let mut columns = Vec::new();
         for (column, category) in &v.columns {
             self.db_identifier(column, category.span, "column");
-            if let Some(index) = self.resolve_with(category, categories, "L014", Some(lint::citation("L014"))) {
+            if let Some(index) =
+                self.resolve_with(category, categories, "L014", Some(lint::citation("L014")))
+            {
                 columns.push(Column { name: column.clone(), category: index, span: category.span });
             }
         }
@@ -764,17 +943,33 @@ impl Lowerer {
                     } else {
                         let help = suggest::closest(table, tables.keys().copied())
                             .map(|best| format!("did you mean `{best}`?"))
-                            .unwrap_or_else(|| "declare that table in this system, or fix the name".into());
-                        self.push(Diagnostic::error("V001", target.span, format!("unknown table `{}`", short(table))).with_help(help));
+                            .unwrap_or_else(|| {
+                                "declare that table in this system, or fix the name".into()
+                            });
+                        self.push(
+                            Diagnostic::error(
+                                "V001",
+                                target.span,
+                                format!("unknown table `{}`", short(table)),
+                            )
+                            .with_help(help),
+                        );
                     }
                 }
                 _ => self.push(
-                    Diagnostic::error("V004", target.span, format!("`{}` is not a `table.column` reference", short(&target.value)))
-                        .with_help("write the referenced column as `table.column`, for example `customer.id`"),
+                    Diagnostic::error(
+                        "V004",
+                        target.span,
+                        format!("`{}` is not a `table.column` reference", short(&target.value)),
+                    )
+                    .with_help(
+                        "write the referenced column as `table.column`, for example `customer.id`",
+                    ),
                 ),
             }
         }
-        let erase = v.erase.as_ref().and_then(|e| self.reference::<ErasureStrategy>(&e.value.strategy));
+        let erase =
+            v.erase.as_ref().and_then(|e| self.reference::<ErasureStrategy>(&e.value.strategy));
         let mut erase_columns = Vec::new();
         if let Some(e) = &v.erase {
             for (column, strategy) in &e.value.columns {
@@ -792,11 +987,16 @@ impl Lowerer {
             reason: r.value.reason.as_ref().and_then(|reason| {
                 let found = RetentionReason::from_id(&reason.value);
                 if found.is_none() {
-                    let help = suggest::help_for(&reason.value, &RetentionReason::ids()).unwrap_or_default();
+                    let help = suggest::help_for(&reason.value, &RetentionReason::ids())
+                        .unwrap_or_default();
                     self.push(
-                        Diagnostic::error("V003", reason.span, format!("unknown retention exception `{}`", short(&reason.value)))
-                            .with_help(help)
-                            .with_citation(lint::citation("L015")),
+                        Diagnostic::error(
+                            "V003",
+                            reason.span,
+                            format!("unknown retention exception `{}`", short(&reason.value)),
+                        )
+                        .with_help(help)
+                        .with_citation(lint::citation("L015")),
                     );
                 }
                 found

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 
 use ombud_core::{
     AgentProof, BusinessPurpose, CcpaCategory, ChannelKind, Engine, ErasureStrategy,
-    GdprLawfulBasis, GdprSpecialCategory, IdentityKind, Law, RecipientRole, Reference,
-    RequestType, RetentionReason, SensitiveKind, SignalStance, SystemRole, VerificationMethod,
+    GdprLawfulBasis, GdprSpecialCategory, IdentityKind, Law, RecipientRole, Reference, RequestType,
+    RetentionReason, SensitiveKind, SignalStance, SystemRole, VerificationMethod,
 };
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Deserialize;

@@ -22,7 +22,14 @@ mod tests {
         let schema: serde_json::Value = serde_json::from_str(&json_schema()).expect("valid JSON");
         assert_eq!(schema["additionalProperties"], serde_json::Value::Bool(false));
         let text = json_schema();
-        for id in ["identifiers", "precise_geolocation", "opt_out_sale_share", "D8", "G-e", "legitimate_interests"] {
+        for id in [
+            "identifiers",
+            "precise_geolocation",
+            "opt_out_sale_share",
+            "D8",
+            "G-e",
+            "legitimate_interests",
+        ] {
             assert!(text.contains(&format!("\"{id}\"")), "schema lacks {id}");
         }
     }

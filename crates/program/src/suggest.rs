@@ -25,7 +25,7 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 }
 
 /// A help sentence: "did you mean `x`?" or the list of valid values when short.
-pub fn help_for<'a>(word: &str, candidates: &[&'a str]) -> Option<String> {
+pub fn help_for(word: &str, candidates: &[&str]) -> Option<String> {
     if let Some(best) = closest(word, candidates.iter().copied()) {
         return Some(format!("did you mean `{best}`?"));
     }
