@@ -6,11 +6,12 @@
 //! `L010` and `L014` are failed references and are reported by [`crate::lower`].
 
 use ombud_core::{
-    ChannelKind, Reference, Law, RecipientRole, RequestType, RetentionReason, SignalStance, SystemRole,
-    VerificationMethod,
+    ChannelKind, Law, RecipientRole, Reference, RequestType, RetentionReason, SignalStance,
+    SystemRole, VerificationMethod,
 };
 
 use crate::CheckOptions;
+use crate::date::Date;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::{MinorsSale, Program, SystemKind};
 use crate::span::Span;
@@ -40,7 +41,7 @@ macro_rules! lints {
 }
 
 lints! {
-    "L001" "sale-or-sharing-without-opt-out" Error "R-110; Civ. Code §1798.120, 11 CCR §7026(a)"
+    "L001" "sale-or-sharing-without-opt-out" Error "R-110, REGULATIONS.md §(a); Civ. Code §1798.120, 11 CCR §7026(a)"
         "personal information is sold or shared but no opt-out right is offered";
     "L002" "sale-or-sharing-ignores-gpc" Error "R-120; 11 CCR §7025(b)"
         "personal information is sold or shared but Global Privacy Control is not honored";
@@ -63,7 +64,7 @@ lints! {
     "L011" "consent-without-withdrawal" Error "R-253; GDPR Art 7(3)"
         "processing relies on consent but there is no way to withdraw it";
     "L012" "minors-sale-without-opt-in" Error "R-170; Civ. Code §1798.120(c)"
-        "data that may belong to people under 16 is sold or shared without an opt-in policy";
+        "data of people under 16 is knowingly sold or shared without an opt-in policy";
     "L013" "right-without-channel" Error "R-157; 11 CCR §7011(e)(2)"
         "a right is offered with no channel to exercise it";
     "L014" "column-with-unknown-category" Error "R-001; Civ. Code §1798.100(a)(1)"
@@ -138,41 +139,72 @@ pub fn run(program: &Program, options: &CheckOptions) -> Vec<Diagnostic> {
 }
 
 /// Under laws where "sale" and opt-outs exist: California and the US state laws.
+fn is_opt_out_law(law: Law) -> bool {
+    law == Law::Ccpa || law.is_us_state_law()
+}
+
 fn has_opt_out_law(program: &Program) -> bool {
-    program.jurisdictions.iter().any(|law| *law == Law::Ccpa || law.is_us_state_law())
+    program.jurisdictions.iter().any(|&law| is_opt_out_law(law))
+}
+
+/// Laws that make honoring an opt-out preference signal mandatory (REGULATIONS.md §(a), R-284).
+const GPC_LAWS: [Law; 5] = [Law::Ccpa, Law::Colorado, Law::Connecticut, Law::Texas, Law::Oregon];
+
+fn join_laws(laws: &[Law]) -> String {
+    laws.iter().map(|law| format!("`{law}`")).collect::<Vec<_>>().join(", ")
 }
 
 fn sale_and_sharing(program: &Program, out: &mut Vec<Diagnostic>) {
     let first_sale = program.disclosures.iter().find(|d| d.sold || d.shared);
     let Some(first_sale) = first_sale else { return };
-    if has_opt_out_law(program) && !program.offers(RequestType::OptOutSaleShare) {
+    // The opt-out must be offered under every opt-out law the program is under: an
+    // opt-out offered to Californians only leaves Virginians without theirs.
+    let missing: Vec<Law> = program
+        .jurisdictions
+        .iter()
+        .copied()
+        .filter(|&law| {
+            is_opt_out_law(law) && program.right_for(RequestType::OptOutSaleShare, law).is_none()
+        })
+        .collect();
+    if !missing.is_empty() {
         out.push(emit(
             "L001",
             first_sale.span,
-            "personal information is sold or shared, but the program offers no opt-out".into(),
-            "add a right `opt_out_sale_share` with at least two methods (R-110), or mark the disclosure `sold: false, shared: false`",
+            format!(
+                "personal information is sold or shared, but no opt-out is offered under {}",
+                join_laws(&missing)
+            ),
+            "add a right `opt_out_sale_share` under these laws with at least two methods (R-110), or mark the disclosure `sold: false, shared: false`",
         ));
     }
-    let gpc_laws = [Law::Ccpa, Law::Colorado, Law::Connecticut, Law::Texas, Law::Oregon];
-    if program.signals.gpc == SignalStance::Ignore && gpc_laws.iter().any(|law| program.covers(*law)) {
+    let gpc_laws: Vec<Law> = GPC_LAWS.iter().copied().filter(|&law| program.covers(law)).collect();
+    if program.signals.gpc == SignalStance::Ignore && !gpc_laws.is_empty() {
         out.push(emit(
             "L002",
             program.signals.span,
-            "personal information is sold or shared, but Global Privacy Control is ignored".into(),
+            format!(
+                "personal information is sold or shared, but Global Privacy Control is ignored although {} {} honoring it",
+                join_laws(&gpc_laws),
+                if gpc_laws.len() == 1 { "requires" } else { "require" }
+            ),
             "set `signals: { gpc: honor }`: the law treats the signal as a valid opt-out (11 CCR §7025)",
         ));
     }
-    if program.covers(Law::Ccpa) && program.organization.website.is_some() {
-        let right = program.right_for(RequestType::OptOutSaleShare, Law::Ccpa);
-        let has_link = right.is_some_and(|r| {
-            r.channels.iter().any(|&c| {
-                matches!(program.channels[c].kind, ChannelKind::DoNotSellLink | ChannelKind::PrivacyChoicesLink)
-            })
+    if program.covers(Law::Ccpa)
+        && program.organization.website.is_some()
+        && let Some(right) = program.right_for(RequestType::OptOutSaleShare, Law::Ccpa)
+    {
+        let has_link = right.channels.iter().any(|&c| {
+            matches!(
+                program.channels[c].kind,
+                ChannelKind::DoNotSellLink | ChannelKind::PrivacyChoicesLink
+            )
         });
-        if right.is_some() && !has_link {
+        if !has_link {
             out.push(emit(
                 "L027",
-                right.map(|r| r.span).unwrap_or(first_sale.span),
+                right.span,
                 "the website sells or shares but the opt-out has no \"Do Not Sell or Share My Personal Information\" link".into(),
                 "add a channel of kind `do_not_sell_link` or `privacy_choices_link` to the `opt_out_sale_share` right",
             ));
@@ -197,74 +229,112 @@ fn sale_and_sharing(program: &Program, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Channels of every CCPA know/access/delete/correct right, as (right, channel kinds).
+/// Channel kinds that are a method of submitting a request to know, delete or correct;
+/// the opt-out, limit and unsubscribe links lead elsewhere.
+fn is_request_method(kind: ChannelKind) -> bool {
+    matches!(
+        kind,
+        ChannelKind::WebForm
+            | ChannelKind::Email
+            | ChannelKind::TollFreePhone
+            | ChannelKind::Phone
+            | ChannelKind::PostalMail
+            | ChannelKind::InPerson
+            | ChannelKind::Account
+    )
+}
+
+/// The intake rules of for every CCPA request to know, delete or correct.
+///
+/// A right meets R-011 when the business is exclusively online and the right can be
+/// made by email; then nothing more is required of it. Every other right must meet
+/// two methods (L003), one a toll-free number (L004) and, when there is a
+/// website, one through the website (L005).
 fn request_methods(program: &Program, out: &mut Vec<Diagnostic>) {
     if !program.covers(Law::Ccpa) {
         return;
     }
-    let verifiable: Vec<_> = program
-        .rights
-        .iter()
-        .filter(|r| r.right.is_ccpa_verifiable() && r.laws.contains(&Law::Ccpa))
-        .collect();
-    let email_only_allowed = program.exclusively_online;
-    for right in &verifiable {
-        let kinds: Vec<ChannelKind> = right.channels.iter().map(|&c| program.channels[c].kind).collect();
-        if right.channels.len() < 2 && !(email_only_allowed && kinds.contains(&ChannelKind::Email)) && !right.channels.is_empty() {
+    let verifiable = program.rights.iter().filter(|r| {
+        r.right.is_ccpa_verifiable() && r.laws.contains(&Law::Ccpa) && !r.channels.is_empty()
+    });
+    let online = program.exclusively_online;
+    let or_email = if online {
+        "; or add an `email` channel: an exclusively-online business may offer email alone (R-011)"
+    } else {
+        "; a business that operates exclusively online with a direct relationship to the people it collects from may offer email alone instead (set `exclusively_online: true`, R-011)"
+    };
+    for right in verifiable {
+        let mut kinds: Vec<ChannelKind> = right
+            .channels
+            .iter()
+            .map(|&c| program.channels[c].kind)
+            .filter(|&k| is_request_method(k))
+            .collect();
+        kinds.sort_unstable_by_key(|k| k.id());
+        kinds.dedup();
+        if online && kinds.contains(&ChannelKind::Email) {
+            continue;
+        }
+        if kinds.len() < 2 {
             out.push(emit(
                 "L003",
                 right.span,
-                format!("the right `{}` can be exercised through only one method", right.right),
-                "offer at least two methods, one of them a toll-free number (R-010); only a business that is exclusively online may offer email alone (set `exclusively_online: true`)",
+                format!(
+                    "the right `{}` can be exercised through fewer than two methods",
+                    right.right
+                ),
+                &format!(
+                    "offer at least two methods, one of them a toll-free number (R-010){or_email}"
+                ),
+            ));
+        }
+        if !kinds.contains(&ChannelKind::TollFreePhone) {
+            out.push(emit(
+                "L004",
+                right.span,
+                format!("the right `{}` cannot be exercised by toll-free telephone", right.right),
+                &format!("add a `toll_free_phone` channel to this right (R-010){or_email}"),
             ));
         }
         if program.organization.website.is_some()
-            && !program.exclusively_online
             && !kinds.iter().any(|k| matches!(k, ChannelKind::WebForm | ChannelKind::Account))
-            && !right.channels.is_empty()
         {
             out.push(emit(
                 "L005",
                 right.span,
                 format!("the organization has a website but `{}` cannot be requested through it", right.right),
-                "add a channel of kind `web_form` (or `account`) to this right",
+                &format!("add a channel of kind `web_form` (or `account`) to this right (R-010){or_email}"),
             ));
         }
-    }
-    let has_toll_free = verifiable.iter().any(|r| {
-        r.channels.iter().any(|&c| program.channels[c].kind == ChannelKind::TollFreePhone)
-    });
-    if let Some(first) = verifiable.first()
-        && !has_toll_free
-        && !program.exclusively_online
-    {
-        out.push(emit(
-            "L004",
-            first.span,
-            "requests to know, delete or correct cannot be made by toll-free telephone".into(),
-            "add a `toll_free_phone` channel to these rights, or set `exclusively_online: true` if the business only operates online and has a direct relationship with consumers (R-011)",
-        ));
     }
 }
 
 fn sensitive(program: &Program, out: &mut Vec<Diagnostic>) {
-    if !program.covers(Law::Ccpa) || program.offers(RequestType::LimitSensitive) {
-        if program.covers(Law::Ccpa) && program.organization.website.is_some() {
+    if !program.covers(Law::Ccpa) {
+        return;
+    }
+    if program.right_for(RequestType::LimitSensitive, Law::Ccpa).is_some() {
+        if program.organization.website.is_some() {
             limit_link(program, out);
         }
         return;
     }
-    for category in &program.categories {
+    let sold_or_shared = program.categories_sold_or_shared();
+    for (index, category) in program.categories.iter().enumerate() {
         if category.sensitive.is_none() || !category.infers_characteristics {
             continue;
         }
-        let beyond: Vec<&str> = category
+        let mut beyond: Vec<&str> = category
             .purposes
             .iter()
             .map(|&p| &program.purposes[p])
             .filter(|p| !p.business_purpose.is_some_and(|b| b.permits_sensitive_use()))
             .map(|p| p.id.as_str())
             .collect();
+        // Selling or sharing is never among the §7027(m) purposes.
+        if sold_or_shared.contains(&index) {
+            beyond.push("sale or sharing");
+        }
         if !beyond.is_empty() {
             out.push(emit(
                 "L006",
@@ -283,7 +353,10 @@ fn sensitive(program: &Program, out: &mut Vec<Diagnostic>) {
 fn limit_link(program: &Program, out: &mut Vec<Diagnostic>) {
     if let Some(right) = program.right_for(RequestType::LimitSensitive, Law::Ccpa) {
         let has_link = right.channels.iter().any(|&c| {
-            matches!(program.channels[c].kind, ChannelKind::LimitLink | ChannelKind::PrivacyChoicesLink)
+            matches!(
+                program.channels[c].kind,
+                ChannelKind::LimitLink | ChannelKind::PrivacyChoicesLink
+            )
         });
         if !has_link {
             out.push(emit(
@@ -330,7 +403,10 @@ fn gdpr(program: &Program, out: &mut Vec<Diagnostic>) {
         return;
     }
     use ombud_core::GdprLawfulBasis as Basis;
+    let can_withdraw = program.right_for(RequestType::WithdrawConsent, Law::Gdpr).is_some();
     for purpose in &program.purposes {
+        let interest_stated =
+            purpose.legitimate_interest.as_deref().is_some_and(|text| !text.trim().is_empty());
         match purpose.gdpr_basis {
             None => out.push(emit(
                 "L020",
@@ -338,17 +414,17 @@ fn gdpr(program: &Program, out: &mut Vec<Diagnostic>) {
                 format!("purpose `{}` has no GDPR lawful basis", purpose.id),
                 "add `gdpr_basis:` with one of consent, contract, legal_obligation, vital_interests, public_task or legitimate_interests",
             )),
-            Some(Basis::LegitimateInterests) if purpose.legitimate_interest.is_none() => out.push(emit(
+            Some(Basis::LegitimateInterests) if !interest_stated => out.push(emit(
                 "L019",
                 purpose.span,
                 format!("purpose `{}` relies on legitimate interests without saying which", purpose.id),
                 "add `legitimate_interest:` describing the interest pursued; the notice must state it",
             )),
-            Some(Basis::Consent) if !program.offers(RequestType::WithdrawConsent) => out.push(emit(
+            Some(Basis::Consent) if !can_withdraw => out.push(emit(
                 "L011",
                 purpose.span,
-                format!("purpose `{}` relies on consent, but no way to withdraw it is offered", purpose.id),
-                "offer the right `withdraw_consent` with a channel as easy as the one used to give consent",
+                format!("purpose `{}` relies on consent, but no way to withdraw it is offered under GDPR", purpose.id),
+                "offer the right `withdraw_consent` under `gdpr` with a channel as easy as the one used to give consent",
             )),
             _ => {}
         }
@@ -367,28 +443,66 @@ fn minors(program: &Program, out: &mut Vec<Diagnostic>) {
     if !(program.sells() || program.shares()) || !has_opt_out_law(program) {
         return;
     }
-    let may_include_minors = program.minors.sells_or_shares_under_16 || program.minors.collects_under_13;
-    if may_include_minors && program.minors.sale_under_16 != MinorsSale::OptInRequired {
+    // Knowing that under-13s' data is collected is no finding by itself: a policy of
+    // `never` selling or sharing it complies. The fault is knowingly selling or sharing
+    // under-16s' data without requiring their (or a parent's) opt-in.
+    if program.minors.sells_or_shares_under_16
+        && program.minors.sale_under_16 != MinorsSale::OptInRequired
+    {
         out.push(emit(
             "L012",
             program.minors.span,
-            "data of people under 16 may be sold or shared, but the policy does not require their opt-in".into(),
-            "set `sale_under_16: opt_in_required` (13–15 opt in themselves, under 13 a parent), or stop selling their data",
+            "the program knowingly sells or shares data of people under 16, but its policy does not require their opt-in".into(),
+            "set `sale_under_16: opt_in_required` (13–15 opt in themselves, under 13 a parent), or stop selling or sharing their data and set `sells_or_shares_under_16: false`",
         ));
     }
 }
 
-/// The rights each law grants; offered rights are checked against these (L031).
-fn required_rights(law: Law) -> &'static [RequestType] {
+/// The rights a law grants to the people this program is about, with why when the
+/// right depends on what the program does; offered rights are checked against these (L031).
+///
+/// Opt-outs of sale and sharing are L001's and the right to limit is L006's: they are
+/// owed only when the program sells, shares or uses sensitive data beyond what is permitted.
+fn required_rights(program: &Program, law: Law) -> Vec<(RequestType, Option<&'static str>)> {
     use RequestType::*;
+    use ombud_core::GdprLawfulBasis as Basis;
+    let always = |rights: &[RequestType]| rights.iter().map(|&r| (r, None)).collect::<Vec<_>>();
     match law {
-        Law::Ccpa => &[Know, Access, Delete, Correct],
-        Law::Gdpr => &[Access, Correct, Delete, Restrict, Object, Portability],
-        Law::Virginia | Law::Colorado | Law::Connecticut | Law::Texas | Law::Oregon => {
-            &[Access, Delete, Correct, OptOutSaleShare, Appeal]
+        Law::Ccpa => always(&[Know, Access, Delete, Correct]),
+        Law::Gdpr => {
+            let mut rights = always(&[Access, Correct, Delete, Restrict]);
+            let basis = |wanted: &[Basis]| {
+                program.purposes.iter().any(|p| p.gdpr_basis.is_some_and(|b| wanted.contains(&b)))
+            };
+            // Art 21(1): processing on public-task or legitimate-interest grounds;
+            // Art 21(2): direct marketing, whatever its basis.
+            if basis(&[Basis::LegitimateInterests, Basis::PublicTask]) {
+                rights.push((
+                    Object,
+                    Some("a purpose relies on legitimate interests or a public task (Art 21(1))"),
+                ));
+            } else if !program.subscriptions.is_empty()
+                || program.shares()
+                || program.purposes.iter().any(|p| {
+                    p.business_purpose == Some(ombud_core::BusinessPurpose::AdvertisingMarketing)
+                })
+            {
+                rights.push((Object, Some("the program does direct marketing (Art 21(2))")));
+            }
+            // Art 20(1)(a): processing based on consent or on a contract.
+            if basis(&[Basis::Consent, Basis::Contract]) {
+                rights.push((
+                    Portability,
+                    Some("a purpose relies on consent or a contract (Art 20(1))"),
+                ));
+            }
+            rights
         }
-        Law::Utah => &[Access, Delete, OptOutSaleShare],
-        Law::Caloppa => &[],
+        Law::Virginia | Law::Colorado | Law::Connecticut | Law::Texas | Law::Oregon => {
+            always(&[Access, Delete, Correct, Appeal])
+        }
+        Law::Utah => always(&[Access, Delete]),
+        Law::Caloppa => Vec::new(),
     }
 }
 
@@ -415,7 +529,8 @@ fn rights(program: &Program, out: &mut Vec<Diagnostic>) {
         if right.right == RequestType::Access && right.laws.contains(&Law::Ccpa) {
             let has = |m| right.verification.contains(&m);
             let strong = has(VerificationMethod::AccountLogin)
-                || (has(VerificationMethod::DataPoints) && has(VerificationMethod::SignedDeclaration));
+                || (has(VerificationMethod::DataPoints)
+                    && has(VerificationMethod::SignedDeclaration));
             if !strong {
                 out.push(emit(
                     "L030",
@@ -427,19 +542,25 @@ fn rights(program: &Program, out: &mut Vec<Diagnostic>) {
         }
     }
     for &law in &program.jurisdictions {
-        for &required in required_rights(law) {
+        for (required, why) in required_rights(program, law) {
             if program.right_for(required, law).is_none() {
+                let why = why.map(|why| format!(" because {why}")).unwrap_or_default();
                 out.push(emit(
                     "L031",
                     program.jurisdictions_span,
-                    format!("`{law}` grants the right `{required}`, which the program does not offer under it"),
+                    format!("`{law}` grants the right `{required}`{why}, which the program does not offer under it"),
                     "add it under `rights:` with its channels, or remove the law from `jurisdictions:`",
                 ));
             }
         }
     }
-    if program.covers(Law::Ccpa) && !program.authorized_agents.as_ref().is_some_and(|a| a.accepted) {
-        let span = program.authorized_agents.as_ref().map(|a| a.span).unwrap_or(program.jurisdictions_span);
+    if program.covers(Law::Ccpa) && !program.authorized_agents.as_ref().is_some_and(|a| a.accepted)
+    {
+        let span = program
+            .authorized_agents
+            .as_ref()
+            .map(|a| a.span)
+            .unwrap_or(program.jurisdictions_span);
         out.push(emit(
             "L023",
             span,
@@ -458,7 +579,7 @@ fn systems(program: &Program, out: &mut Vec<Diagnostic>) {
                     held[column.category] = true;
                 }
                 if system.role == SystemRole::Controller
-                    && !tables.is_empty()
+                    && tables.iter().any(|t| !t.columns.is_empty())
                     && tables.iter().all(|t| t.identity.is_empty())
                 {
                     out.push(emit(
@@ -483,10 +604,16 @@ fn systems(program: &Program, out: &mut Vec<Diagnostic>) {
                             format!("table `{}` cites GDPR exception `{}`, but the program is not under GDPR", table.name, code),
                             "cite a CCPA §1798.105(d) code (`D1`–`D8`), or add `gdpr` to `jurisdictions:`",
                         )),
-                        Some(RetentionReason::Ccpa(code)) if !program.covers(Law::Ccpa) => out.push(emit(
+                        // The §1798.105(d) codes are also the vocabulary for the US state
+                        // laws, whose deletion exemptions track them (for example Va. Code
+                        // §59.1-582); they are out of place only in a program under no US law.
+                        Some(RetentionReason::Ccpa(code)) if !has_opt_out_law(program) => out.push(emit(
                             "L015",
                             retain.span,
-                            format!("table `{}` cites CCPA exception `{}`, but the program is not under the CCPA", table.name, code),
+                            format!(
+                                "table `{}` cites CCPA exception `{}`, but the program is under no US privacy law with a right to delete",
+                                table.name, code
+                            ),
                             "cite a GDPR Art 17(3) code (`G-a`–`G-e`), or add `ccpa` to `jurisdictions:`",
                         )),
                         Some(_) => {}
@@ -497,10 +624,9 @@ fn systems(program: &Program, out: &mut Vec<Diagnostic>) {
                 for &category in categories {
                     held[category] = true;
                     let Some(recipient) = *recipient else { continue };
-                    let disclosed = program
-                        .disclosures
-                        .iter()
-                        .any(|d| d.categories.contains(&category) && d.recipients.contains(&recipient));
+                    let disclosed = program.disclosures.iter().any(|d| {
+                        d.categories.contains(&category) && d.recipients.contains(&recipient)
+                    });
                     if !disclosed {
                         out.push(emit(
                             "L017",
@@ -532,18 +658,36 @@ fn systems(program: &Program, out: &mut Vec<Diagnostic>) {
 }
 
 fn recipients(program: &Program, out: &mut Vec<Diagnostic>) {
+    if !program.covers(Law::Ccpa) {
+        return;
+    }
     for (index, recipient) in program.recipients.iter().enumerate() {
-        let disclosures: Vec<_> = program.disclosures.iter().filter(|d| d.recipients.contains(&index)).collect();
+        let disclosures: Vec<_> =
+            program.disclosures.iter().filter(|d| d.recipients.contains(&index)).collect();
+        // A service-provider system holds the data even when no disclosure says so (L017).
+        let holds_data = program.systems.iter().any(|s| {
+            matches!(s.kind, SystemKind::ServiceProvider { recipient: Some(r), .. } if r == index)
+        });
         let needs_contract = match recipient.role {
-            RecipientRole::ServiceProvider | RecipientRole::Contractor => !disclosures.is_empty(),
+            RecipientRole::ServiceProvider | RecipientRole::Contractor => {
+                !disclosures.is_empty() || holds_data
+            }
             RecipientRole::ThirdParty => disclosures.iter().any(|d| d.sold || d.shared),
             RecipientRole::Affiliate | RecipientRole::Government => false,
         };
-        if needs_contract && !recipient.contract && program.covers(Law::Ccpa) {
+        if needs_contract && !recipient.contract {
+            let why = match recipient.role {
+                RecipientRole::ThirdParty => "it buys or receives shared personal information",
+                _ => "it receives personal information for a business purpose",
+            };
             out.push(emit(
                 "L018",
                 recipient.span,
-                format!("recipient `{}` has no contract with the terms the CCPA requires", recipient.id),
+                format!(
+                    "{} `{}` has no contract with the terms the CCPA requires, and {why}",
+                    recipient.role.label().to_lowercase(),
+                    recipient.id
+                ),
                 "put a contract with the §1798.100(d) terms in place and set `contract: true`",
             ));
         }
@@ -561,8 +705,13 @@ fn organization(program: &Program, options: &CheckOptions, out: &mut Vec<Diagnos
         ));
     }
     if let Some(today) = options.today {
-        let age_days = today.days_since_epoch() - program.notice.effective.days_since_epoch();
-        if age_days > 365 {
+        let effective = program.notice.effective;
+        // Twelve calendar months, so a leap day never moves the deadline: a notice of
+        // 1 March is due by 1 March next year; one of 29 February by 28 February.
+        let due = Date::parse(&Date { year: effective.year + 1, ..effective }.to_string())
+            .unwrap_or(Date { year: effective.year + 1, month: effective.month, day: 28 });
+        if today > due {
+            let age_days = today.days_since_epoch() - effective.days_since_epoch();
             out.push(emit(
                 "L021",
                 program.notice.effective_span,
@@ -581,7 +730,11 @@ mod tests {
     fn registry_codes_are_unique_sequential_and_cited() {
         for (index, lint) in LINTS.iter().enumerate() {
             assert_eq!(lint.code, format!("L{:03}", index + 1));
-            assert!(lint.citation.contains("R-") || lint.citation.contains("§(a)"), "{} cites no R-number", lint.code);
+            assert!(
+                lint.citation.contains("R-") || lint.citation.contains("§(a)"),
+                "{} cites no R-number",
+                lint.code
+            );
             assert!(!lint.summary.is_empty());
         }
         assert!(LINTS.len() >= 20);
