@@ -22,6 +22,8 @@ struct Cli {
 enum Command {
     /// Validate and lint privacy programs against the law and themselves.
     Check(commands::check::CheckArgs),
+    /// Render a program's privacy notice, or compare two versions of a program.
+    Notice(commands::notice::NoticeArgs),
     /// Print the JSON Schema of the manifest format, for editors.
     Schema,
     /// List every lint with its code, severity and legal source.
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Check(args) => commands::check::run(&args),
+        Command::Notice(args) => commands::notice::run(&args),
         Command::Schema => commands::schema::run(),
         Command::Lints => commands::lints::run(),
     };

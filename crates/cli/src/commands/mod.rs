@@ -2,7 +2,7 @@
 
 pub(crate) mod check;
 pub(crate) mod lints;
-// TEMP pub(crate) mod notice;
+pub(crate) mod notice;
 pub(crate) mod schema;
 
 /// Clean, or warnings only.
