@@ -104,7 +104,9 @@ fn load(path: &Path) -> anyhow::Result<Option<Program>> {
             for diagnostic in diagnostics {
                 eprintln!("{}", diagnostic.render(&file));
             }
-            eprintln!("error: {file} has errors; fix them (see `ombud check {file}`) before rendering");
+            eprintln!(
+                "error: {file} has errors; fix them (see `ombud check {file}`) before rendering"
+            );
             Ok(None)
         }
     }
@@ -114,7 +116,9 @@ fn load(path: &Path) -> anyhow::Result<Option<Program>> {
 fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temporary = path.with_file_name(format!(".{file_name}.ombud-tmp"));
-    std::fs::write(&temporary, text).with_context(|| format!("cannot write {}", temporary.display()))?;
-    std::fs::rename(&temporary, path).with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(&temporary, text)
+        .with_context(|| format!("cannot write {}", temporary.display()))?;
+    std::fs::rename(&temporary, path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
