@@ -429,12 +429,17 @@ fn gdpr(program: &Program, out: &mut Vec<Diagnostic>) {
             _ => {}
         }
     }
-    if program.organization.supervisory_authority.is_none() {
+    // A controller with no EU establishment appoints a representative (Art 27) and has
+    // no lead authority (Art 56): people complain where they live or work (Art 77), and
+    // the notice states that right without naming one authority.
+    if program.organization.supervisory_authority.is_none()
+        && program.organization.eu_representative.is_none()
+    {
         out.push(emit(
             "L024",
             program.organization.span,
             "the notice names no supervisory authority to complain to".into(),
-            "add `organization.supervisory_authority` with the authority's name and website",
+            "add `organization.supervisory_authority` with the name and website of the authority of your EU establishment; a controller without one names its `eu_representative` instead",
         ));
     }
 }

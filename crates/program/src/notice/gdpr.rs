@@ -433,7 +433,7 @@ fn complaints(program: &Program) -> Section {
     );
     match &program.organization.supervisory_authority {
         Some(authority) => {
-            let mut text = Text::new().plain("Our lead supervisory authority is ").strong(authority.name.clone());
+            let mut text = Text::new().plain("The supervisory authority responsible for us is ").strong(authority.name.clone());
             if let Some(url) = &authority.url {
                 text = text.plain(": ").link(Link::Web { text: url.clone(), url: url.clone() });
             }
@@ -478,9 +478,14 @@ fn signals(program: &Program) -> Section {
     let mut section = Section::new("Browser privacy signals");
     // how Global Privacy Control is treated, per jurisdiction.
     match program.signals.gpc {
-        SignalStance::Honor => section.para(
-            "If your browser sends a Global Privacy Control (GPC) signal, we treat it as a request not to sell your personal data or share it for advertising based on your activity on other websites. It applies to that browser or device and, if we know who you are, to your account. It does not withdraw consents you gave us for other purposes, and it is not a request to erase your data.",
-        ),
+        SignalStance::Honor => {
+            section.para(
+                "If your browser sends a Global Privacy Control (GPC) signal, we treat it as a request not to sell your personal data or share it for advertising based on your activity on other websites. It applies to that browser or device and, if we know who you are, to your account. It does not withdraw consents you gave us for other purposes, and it is not a request to erase your data.",
+            );
+            if !program.sells() && !program.shares() {
+                section.para("We do not sell personal data or share it for that kind of advertising today; if that changes, the signal will already apply.");
+            }
+        }
         SignalStance::Ignore => section.para("We do not currently act on Global Privacy Control (GPC) signals."),
     }
     section.para(common::do_not_track(program));

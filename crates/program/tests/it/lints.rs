@@ -879,7 +879,19 @@ fn l023_quiet_when_not_under_the_ccpa() {
 fn l024_a_gdpr_notice_without_a_supervisory_authority_is_a_warning_r268() {
     let mut p = base();
     p.organization.supervisory_authority = None;
+    p.organization.eu_representative = None;
     fires(&p, "L024");
+}
+
+#[test]
+fn l024_quiet_for_a_controller_without_an_eu_establishment_art27() {
+    // Art 27 representative, no lead authority (Art 56): people complain where they
+    // live (Art 77), which the notice says without naming one authority.
+    let mut p = base();
+    p.organization.supervisory_authority = None;
+    p.organization.eu_representative =
+        Some(ombud_program::model::Contact { name: Some("Example EU Representative".into()), ..Default::default() });
+    clean(&p);
 }
 
 #[test]
