@@ -592,6 +592,23 @@ impl Lowerer {
                 .with_help(format!("add `{field}:` so the notice can tell people where to go")),
             );
         }
+        if let (
+            Some(label),
+            ChannelKind::DoNotSellLink | ChannelKind::LimitLink | ChannelKind::PrivacyChoicesLink,
+        ) = (&v.label, kind)
+        {
+            let allowed = kind == ChannelKind::PrivacyChoicesLink
+                && matches!(
+                    label.trim_matches('"'),
+                    "Your Privacy Choices" | "Your California Privacy Choices"
+                );
+            if !allowed {
+                self.push(
+                    Diagnostic::warning("V004", v.id.span, format!("the law fixes the title of a `{kind}`; its `label` is not used"))
+                        .with_help("remove `label:`; the notice uses the statutory title (Civ. Code §1798.135(a), 11 CCR §7015)"),
+                );
+            }
+        }
         if let Some(url) = &v.url {
             self.url(url);
         }

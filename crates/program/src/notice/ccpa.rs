@@ -528,6 +528,14 @@ fn rights(program: &Program) -> Section {
     for right in rights {
         let mut subsection = Section::new(right.right.label());
         subsection.para(meaning(right.right, program));
+        if right.right == RequestType::Delete {
+            let exceptions = common::declared_exceptions(program, false);
+            if !exceptions.is_empty() {
+                subsection
+                    .para("These are the exceptions we rely on today, and what they let us keep:");
+                subsection.list(exceptions);
+            }
+        }
         exercise_blocks(program, right, &mut subsection);
         section.subsections.push(subsection);
     }

@@ -397,6 +397,13 @@ fn rights(program: &Program) -> Section {
         for text in meaning(right.right) {
             subsection.para(text);
         }
+        if right.right == RequestType::Delete {
+            let exceptions = common::declared_exceptions(program, true);
+            if !exceptions.is_empty() {
+                subsection.para("These are the grounds on which we keep some data after a request to erase it (Article 17(3)):");
+                subsection.list(exceptions);
+            }
+        }
         exercise_blocks(program, right, &mut subsection);
         section.subsections.push(subsection);
     }
@@ -486,7 +493,9 @@ fn signals(program: &Program) -> Section {
                 section.para("We do not sell personal data or share it for that kind of advertising today; if that changes, the signal will already apply.");
             }
         }
-        SignalStance::Ignore => section.para("We do not currently act on Global Privacy Control (GPC) signals."),
+        SignalStance::Ignore => {
+            section.para("We do not currently act on Global Privacy Control (GPC) signals.")
+        }
     }
     section.para(common::do_not_track(program));
     if !consent_purposes(program).is_empty() {

@@ -204,3 +204,17 @@ fn json_output_carries_every_field() {
     expect![[r#"{"file":"t.yaml","line":11,"column":11,"severity":"error","code":"V003","message":"unknown CCPA category `identifier`","help":"did you mean `identifiers`?","citation":null}"#]]
         .assert_eq(&json.to_string());
 }
+
+#[test]
+fn opt_out_links_keep_their_statutory_titles_r150_r151() {
+    let text = replaced(
+        "  - { id: form, kind: web_form, url: \"https://widgets.example/privacy\" }\n",
+        "  - { id: form, kind: web_form, url: \"https://widgets.example/privacy\" }\n  - { id: dns, kind: do_not_sell_link, url: \"https://widgets.example/dns\", label: Privacy settings }\n  - { id: choices, kind: privacy_choices_link, url: \"https://widgets.example/c\", label: Your California Privacy Choices }\n",
+    );
+    check(
+        &text,
+        expect![[r#"
+            t.yaml:22:11: warning[V004]: the law fixes the title of a `do_not_sell_link`; its `label` is not used
+              = help: remove `label:`; the notice uses the statutory title (Civ. Code §1798.135(a), 11 CCR §7015)"#]],
+    );
+}

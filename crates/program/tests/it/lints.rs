@@ -889,8 +889,10 @@ fn l024_quiet_for_a_controller_without_an_eu_establishment_art27() {
     // live (Art 77), which the notice says without naming one authority.
     let mut p = base();
     p.organization.supervisory_authority = None;
-    p.organization.eu_representative =
-        Some(ombud_program::model::Contact { name: Some("Example EU Representative".into()), ..Default::default() });
+    p.organization.eu_representative = Some(ombud_program::model::Contact {
+        name: Some("Example EU Representative".into()),
+        ..Default::default()
+    });
     clean(&p);
 }
 
