@@ -14,8 +14,9 @@ fuzz_target!(|bytes: &[u8]| {
         assert_eq!(diagnostic.code.len(), 4);
         assert!(!diagnostic.message.is_empty());
     }
+    let has_errors = checked.has_errors();
     if let Some(program) = checked.program
-        && !checked.has_errors()
+        && !has_errors
     {
         for law in [NoticeLaw::Ccpa, NoticeLaw::Gdpr] {
             for format in [Format::Markdown, Format::Html] {
