@@ -33,3 +33,13 @@ pub const TEXT_BYTES_MAX: usize = 16 << 10;
 
 /// How many files one `ombud check` invocation accepts.
 pub const CHECK_FILES_MAX: usize = 1_000;
+
+/// How many diagnostics one manifest reports; past this, one more says how many were
+/// left out. A file with ten thousand broken references needs its first screenful fixed,
+/// not ten thousand lines.
+pub const DIAGNOSTICS_PER_FILE_MAX: usize = 1_000;
+
+/// Edit-distance work (table cells) spent on "did you mean" suggestions per manifest.
+/// Each suggestion compares an unknown id with every declared one; without a budget a
+/// hostile file of long, unknown ids makes that quadratic. About 30 ms of work.
+pub const SUGGESTION_CELLS_PER_FILE_MAX: u64 = 50_000_000;

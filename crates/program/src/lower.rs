@@ -8,7 +8,7 @@
 //! `V007` inconsistent system, `V008` right declared twice. Two lints are found here
 //! because they are failed references: `L010` and `L014` (see [`crate::lint`]).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use ombud_core::{
     AgentProof, BusinessPurpose, CcpaCategory, ChannelKind, Engine, ErasureStrategy,
@@ -29,6 +29,7 @@ use crate::suggest;
 pub fn lower(manifest: &raw::Manifest) -> (Program, Vec<Diagnostic>) {
     let mut lowerer = Lowerer::default();
     let program = lowerer.program(manifest);
+    lowerer.finish();
     (program, lowerer.diagnostics)
 }
 
@@ -46,14 +47,49 @@ impl Namespace {
     }
 }
 
-#[derive(Default)]
 struct Lowerer {
     diagnostics: Vec<Diagnostic>,
+    /// Diagnostics past `DIAGNOSTICS_PER_FILE_MAX`, counted and summarized at the end.
+    diagnostics_dropped: usize,
+    /// Shared bound on "did you mean" work for the whole file.
+    suggestions: suggest::Budget,
+}
+
+impl Default for Lowerer {
+    fn default() -> Self {
+        Lowerer {
+            diagnostics: Vec::new(),
+            diagnostics_dropped: 0,
+            suggestions: suggest::Budget::new(limits::SUGGESTION_CELLS_PER_FILE_MAX),
+        }
+    }
 }
 
 impl Lowerer {
     fn push(&mut self, diagnostic: Diagnostic) {
-        self.diagnostics.push(diagnostic);
+        if self.diagnostics.len() < limits::DIAGNOSTICS_PER_FILE_MAX {
+            self.diagnostics.push(diagnostic);
+        } else {
+            self.diagnostics_dropped += 1;
+        }
+    }
+
+    /// One closing diagnostic for what the cap left out.
+    fn finish(&mut self) {
+        if self.diagnostics_dropped > 0 {
+            let last = self.diagnostics.last().map(|d| d.span).unwrap_or_default();
+            self.diagnostics.push(
+                Diagnostic::error(
+                    "V006",
+                    last,
+                    format!("{} more problems are not shown", self.diagnostics_dropped),
+                )
+                .with_help(format!(
+                    "fix the first {} and check again",
+                    limits::DIAGNOSTICS_PER_FILE_MAX
+                )),
+            );
+        }
     }
 
     fn program(&mut self, m: &raw::Manifest) -> Program {
@@ -96,6 +132,7 @@ impl Lowerer {
             .iter()
             .map(|s| {
                 self.text(&s.value.name, s.span);
+                self.optional_texts(s.span, [s.value.description.as_deref()]);
                 Source {
                     id: s.value.id.value.clone(),
                     name: s.value.name.clone(),
@@ -145,6 +182,9 @@ impl Lowerer {
             third_party_tracking: m.signals.value.third_party_tracking,
             span: m.signals.span,
         };
+        for subscription in &m.subscriptions {
+            self.text(&subscription.value.name, subscription.span);
+        }
         let subscriptions = m
             .subscriptions
             .iter()
@@ -251,6 +291,30 @@ impl Lowerer {
         }
     }
 
+    fn phone(&mut self, text: &str, span: Span) {
+        let digits = text.chars().filter(char::is_ascii_digit).count();
+        let allowed = text.chars().all(|ch| ch.is_ascii_digit() || " +-().".contains(ch));
+        if !(7..=15).contains(&digits) || !allowed {
+            self.push(
+                Diagnostic::error(
+                    "V004",
+                    span,
+                    format!("`{}` is not a telephone number", short(text)),
+                )
+                .with_help(
+                    "write 7–15 digits, optionally with `+`, spaces, dashes and parentheses",
+                ),
+            );
+        }
+    }
+
+    /// Applies the text limit to every optional free text of one item.
+    fn optional_texts<'t>(&mut self, span: Span, texts: impl IntoIterator<Item = Option<&'t str>>) {
+        for text in texts.into_iter().flatten() {
+            self.text(text, span);
+        }
+    }
+
     fn text(&mut self, text: &str, span: Span) {
         if text.len() > limits::TEXT_BYTES_MAX {
             self.push(
@@ -282,8 +346,9 @@ impl Lowerer {
         if let Some(&index) = namespace.index_by_id.get(&reference.value) {
             return Some(index);
         }
-        let candidates: Vec<&str> = namespace.ids.iter().map(String::as_str).collect();
-        let help = suggest::closest(&reference.value, candidates.iter().copied())
+        let help = self
+            .suggestions
+            .closest(&reference.value, namespace.ids.iter().map(String::as_str))
             .map(|best| format!("did you mean `{best}`?"))
             .unwrap_or_else(|| {
                 format!("declare it under `{}s:` or fix the id", plural_key(namespace.what))
@@ -321,7 +386,9 @@ impl Lowerer {
         if let Some(found) = R::from_id(&value.value) {
             return Some(found);
         }
-        let help = suggest::help_for(&value.value, &R::ids())
+        let help = self
+            .suggestions
+            .help_for(&value.value, &R::ids())
             .unwrap_or_else(|| "`ombud schema` lists the valid values".into());
         self.push(
             Diagnostic::error(
@@ -354,6 +421,7 @@ impl Lowerer {
 
     fn organization(&mut self, o: &raw::Organization) -> Organization {
         self.text(&o.name.value, o.name.span);
+        self.optional_texts(o.name.span, [o.legal_name.as_deref(), o.postal_address.as_deref()]);
         let website = o.website.as_ref().map(|w| {
             self.url(w);
             w.value.clone()
@@ -382,11 +450,41 @@ impl Lowerer {
         if let Some(email) = &c.value.email {
             self.email(email);
         }
+        if let Some(phone) = &c.value.phone {
+            self.phone(phone, c.span);
+        }
+        self.optional_texts(c.span, [c.value.name.as_deref(), c.value.postal_address.as_deref()]);
         Contact {
             name: c.value.name.clone(),
             email: c.value.email.as_ref().map(|e| e.value.clone()),
             phone: c.value.phone.clone(),
             postal_address: c.value.postal_address.clone(),
+        }
+    }
+
+    /// Credentials belong in `secret: env:NAME`, never in the address, which is shown in
+    /// logs and to staff. The value is not echoed.
+    fn webhook_url_secrets(&mut self, url: &Sp<String>) {
+        let after_scheme = url.value.split_once("://").map(|(_, rest)| rest).unwrap_or(&url.value);
+        let authority = after_scheme.split(['/', '?', '#']).next().unwrap_or("");
+        if authority.contains('@') {
+            self.push(
+                Diagnostic::error("V005", url.span, "the webhook address carries a user name or password")
+                    .with_help("remove the credentials from the address and put the signing secret in `secret: env:NAME`; if they were committed, rotate them"),
+            );
+        }
+        let query = after_scheme
+            .split_once('?')
+            .map(|(_, query)| query.to_ascii_lowercase())
+            .unwrap_or_default();
+        if ["token=", "secret=", "key=", "password=", "signature="]
+            .iter()
+            .any(|name| query.contains(name))
+        {
+            self.push(
+                Diagnostic::warning("V005", url.span, "the webhook address seems to carry a secret in its query")
+                    .with_help("send the secret through `secret: env:NAME` (ombud signs each instruction with it) instead of the address"),
+            );
         }
     }
 
@@ -431,6 +529,7 @@ impl Lowerer {
     }
 
     fn notice(&mut self, n: &raw::NoticeMeta) -> NoticeMeta {
+        self.optional_texts(n.version.span, [n.changes_notified_by.as_deref()]);
         if n.version.value.trim().is_empty() || n.version.value.len() > limits::ID_BYTES_MAX {
             self.push(
                 Diagnostic::error(
@@ -470,6 +569,7 @@ impl Lowerer {
     ) -> Category {
         let v = &c.value;
         self.text(&v.name, c.span);
+        self.optional_texts(c.span, v.examples.iter().map(|e| Some(e.as_str())));
         if let Some(description) = &v.description {
             self.text(description, c.span);
         }
@@ -503,6 +603,7 @@ impl Lowerer {
     fn purpose(&mut self, p: &Sp<raw::Purpose>) -> Purpose {
         let v = &p.value;
         self.text(&v.name, p.span);
+        self.optional_texts(p.span, [v.description.as_deref(), v.legitimate_interest.as_deref()]);
         Purpose {
             id: v.id.value.clone(),
             name: v.name.clone(),
@@ -520,6 +621,8 @@ impl Lowerer {
     fn recipient(&mut self, r: &Sp<raw::Recipient>) -> Recipient {
         let v = &r.value;
         self.text(&v.name, r.span);
+        self.optional_texts(r.span, [v.description.as_deref(), v.transfer_safeguard.as_deref()]);
+        self.optional_texts(r.span, v.transfers.iter().map(|t| Some(t.as_str())));
         Recipient {
             id: v.id.value.clone(),
             name: v.name.clone(),
@@ -616,22 +719,9 @@ impl Lowerer {
             self.email(email);
         }
         if let Some(phone) = &v.phone {
-            let digits = phone.value.chars().filter(char::is_ascii_digit).count();
-            let allowed =
-                phone.value.chars().all(|ch| ch.is_ascii_digit() || " +-().".contains(ch));
-            if !(7..=15).contains(&digits) || !allowed {
-                self.push(
-                    Diagnostic::error(
-                        "V004",
-                        phone.span,
-                        format!("`{}` is not a telephone number", short(&phone.value)),
-                    )
-                    .with_help(
-                        "write 7–15 digits, optionally with `+`, spaces, dashes and parentheses",
-                    ),
-                );
-            }
+            self.phone(&phone.value, phone.span);
         }
+        self.optional_texts(c.span, [v.address.as_deref(), v.label.as_deref()]);
         Channel {
             id: v.id.value.clone(),
             kind,
@@ -653,6 +743,7 @@ impl Lowerer {
         let mut lowered: Vec<Right> = Vec::new();
         for r in rights {
             let v = &r.value;
+            self.optional_texts(r.span, [v.note.as_deref()]);
             let Some(right) = self.reference::<RequestType>(&v.right) else { continue };
             let mut laws = Vec::new();
             for value in &v.laws {
@@ -716,8 +807,10 @@ impl Lowerer {
             "opt_in_required" => MinorsSale::OptInRequired,
             "never" => MinorsSale::Never,
             other => {
-                let help =
-                    suggest::help_for(other, &["opt_in_required", "never"]).unwrap_or_default();
+                let help = self
+                    .suggestions
+                    .help_for(other, &["opt_in_required", "never"])
+                    .unwrap_or_default();
                 self.push(
                     Diagnostic::error(
                         "V003",
@@ -811,6 +904,7 @@ impl Lowerer {
                 };
                 let webhook = v.webhook.as_ref().map(|w| {
                     self.url(&w.value.url);
+                    self.webhook_url_secrets(&w.value.url);
                     if !w.value.url.value.starts_with("https://") {
                         self.push(
                             Diagnostic::error("V004", w.value.url.span, "webhooks must use https")
@@ -835,7 +929,9 @@ impl Lowerer {
             other => {
                 if other != "database" {
                     let span = v.kind.as_ref().map(|k| k.span).unwrap_or(v.id.span);
-                    let help = suggest::help_for(other, &["database", "service_provider"])
+                    let help = self
+                        .suggestions
+                        .help_for(other, &["database", "service_provider"])
                         .unwrap_or_default();
                     self.push(
                         Diagnostic::error(
@@ -876,6 +972,7 @@ impl Lowerer {
                 SystemKind::Database { engine, connection_env, tables }
             }
         };
+        self.optional_texts(v.id.span, [v.name.as_deref()]);
         System { id: v.id.value.clone(), name: v.name.clone(), role, kind, span: v.id.span }
     }
 
@@ -885,7 +982,8 @@ impl Lowerer {
             tables.len(),
             tables.first().map(|t| t.span).unwrap_or_default(),
         );
-        let mut names: HashMap<&str, Span> = HashMap::new();
+        // Ordered, so "did you mean" picks the same table on every run.
+        let mut names: BTreeMap<&str, Span> = BTreeMap::new();
         for table in tables {
             let name = &table.value.name;
             self.db_identifier(name.as_str(), name.span, "table");
@@ -925,7 +1023,7 @@ impl Lowerer {
     fn table(
         &mut self,
         t: &Sp<raw::Table>,
-        tables: &HashMap<&str, Span>,
+        tables: &BTreeMap<&str, Span>,
         categories: &Namespace,
     ) -> Table {
         let v = &t.value;
@@ -958,7 +1056,9 @@ impl Lowerer {
                             span: target.span,
                         });
                     } else {
-                        let help = suggest::closest(table, tables.keys().copied())
+                        let help = self
+                            .suggestions
+                            .closest(table, tables.keys().copied())
                             .map(|best| format!("did you mean `{best}`?"))
                             .unwrap_or_else(|| {
                                 "declare that table in this system, or fix the name".into()
@@ -1000,11 +1100,19 @@ impl Lowerer {
                 }
             }
         }
+        if let Some(retain) = &v.retain {
+            self.optional_texts(
+                retain.span,
+                [retain.value.period.as_deref(), retain.value.note.as_deref()],
+            );
+        }
         let retain = v.retain.as_ref().map(|r| Retain {
             reason: r.value.reason.as_ref().and_then(|reason| {
                 let found = RetentionReason::from_id(&reason.value);
                 if found.is_none() {
-                    let help = suggest::help_for(&reason.value, &RetentionReason::ids())
+                    let help = self
+                        .suggestions
+                        .help_for(&reason.value, &RetentionReason::ids())
                         .unwrap_or_default();
                     self.push(
                         Diagnostic::error(

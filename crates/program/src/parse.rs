@@ -132,7 +132,7 @@ fn to_diagnostic(error: &YamlError) -> Diagnostic {
         YamlError::Budget { breach, .. } => Diagnostic::error(
             "P006",
             span,
-            format!("the manifest exceeds a safety limit: {}", truncate(&format!("{breach:?}"))),
+            format!("the manifest exceeds a safety limit: {}", breach_in_words(breach)),
         )
         .with_help(format!(
             "a manifest may nest at most {} levels, hold {} nodes and use {} aliases; \
@@ -149,6 +149,20 @@ fn to_diagnostic(error: &YamlError) -> Diagnostic {
                 .with_help("write the repeated lists out, or use fewer nested anchors")
         }
         _ => classify_other(inner, span),
+    }
+}
+
+/// What a budget breach means, for a person: the library's own names, worded.
+fn breach_in_words(breach: &serde_saphyr::budget::BudgetBreach) -> String {
+    use serde_saphyr::budget::BudgetBreach as Breach;
+    match breach {
+        Breach::Depth { .. } => format!("nested more than {} levels deep", limits::MANIFEST_DEPTH_MAX),
+        Breach::Nodes { .. } => format!("more than {} YAML nodes", limits::MANIFEST_NODES_MAX),
+        Breach::Aliases { .. } => format!("more than {} aliases", limits::MANIFEST_ALIASES_MAX),
+        Breach::Documents { .. } => "more than one YAML document (`---`)".to_owned(),
+        Breach::ScalarBytes { .. } => "more text than the file size limit".to_owned(),
+        Breach::Anchors { .. } | Breach::Events { .. } => "too many YAML anchors or events".to_owned(),
+        _ => "a YAML structure too large to read safely".to_owned(),
     }
 }
 

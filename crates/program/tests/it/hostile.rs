@@ -187,3 +187,93 @@ proptest! {
         }
     }
 }
+
+/// `count` categories with long ids, each naming a purpose that does not exist but
+/// looks like many that do: the worst case for "did you mean".
+fn many_unknown_references(count: usize) -> String {
+    let mut text = String::from(
+        "ombud: 1\norganization: { name: Fictional Co., contact: { email: privacy@fictional.example } }\njurisdictions: [ccpa]\nnotice: { version: \"1\", effective: \"2026-06-01\" }\nsources: [{ id: direct, name: You }]\nretention: [{ categories: [c0], period: One year }]\nrights: []\nminors: { sells_or_shares_under_16: false, sale_under_16: never, collects_under_13: false }\nsignals: { gpc: honor, do_not_track: ignore, third_party_tracking: false }\npurposes:\n",
+    );
+    let stem = "p".repeat(100);
+    for index in 0..count {
+        text.push_str(&format!("  - {{ id: {stem}{index:06}, name: Purpose }}\n"));
+    }
+    text.push_str("categories:\n");
+    for index in 0..count {
+        text.push_str(&format!(
+            "  - {{ id: c{index}, name: Category, ccpa: identifiers, sources: [direct], purposes: [{stem}x{index:05}] }}\n"
+        ));
+    }
+    text
+}
+
+#[test]
+fn thousands_of_unknown_references_are_capped_and_summarized() {
+    let checked = check_str(&many_unknown_references(3_000));
+    assert_eq!(checked.diagnostics.len(), limits::DIAGNOSTICS_PER_FILE_MAX + 1);
+    let last =
+        checked.diagnostics.iter().find(|d| d.message.contains("more problems are not shown"));
+    assert_eq!(last.map(|d| d.message.as_str()), Some("2000 more problems are not shown"));
+}
+
+/// The minimal program with the first category's `examples` set to `count` short items.
+fn with_examples(count: usize) -> String {
+    let items = vec!["x"; count].join(", ");
+    VALID.replacen("sources: [direct]", &format!("sources: [direct]\n    examples: [{items}]"), 1)
+}
+
+#[test]
+fn yaml_nodes_are_limited() {
+    assert!(well_formed(&check_str(&with_examples(1_000))));
+    let checked = check_str(&with_examples(limits::MANIFEST_NODES_MAX));
+    assert_eq!(codes(&checked), ["P006"]);
+    assert_eq!(checked.diagnostics[0].message, "the manifest exceeds a safety limit: more than 200000 YAML nodes");
+}
+
+/// The minimal program with `count` sources.
+fn with_sources(count: usize) -> String {
+    let mut sources = String::from("sources:\n");
+    for index in 0..count {
+        sources.push_str(&format!("  - {{ id: s{index}, name: Source }}\n"));
+    }
+    VALID.replacen("sources:\n  - { id: direct, name: Directly from you }\n", &format!("{sources}  - {{ id: direct, name: Directly from you }}\n"), 1)
+}
+
+#[test]
+fn list_items_are_limited_at_the_limit_and_one_past() {
+    let at_limit = check_str(&with_sources(limits::MANIFEST_LIST_ITEMS_MAX - 1));
+    assert!(well_formed(&at_limit), "{:?}", at_limit.diagnostics.first());
+    let past = check_str(&with_sources(limits::MANIFEST_LIST_ITEMS_MAX));
+    assert_eq!(codes(&past), ["V006"]);
+    assert_eq!(past.diagnostics[0].message, "more than 10000 source entries");
+}
+
+#[test]
+fn ids_are_limited_at_the_limit_and_one_past() {
+    let id = |length: usize| VALID.replace("direct", &"d".repeat(length));
+    assert!(well_formed(&check_str(&id(limits::ID_BYTES_MAX))));
+    let past = check_str(&id(limits::ID_BYTES_MAX + 1));
+    assert_eq!(codes(&past), ["V004"]);
+}
+
+#[test]
+fn texts_are_limited_at_the_limit_and_one_past() {
+    let name = |length: usize| VALID.replacen("name: Contact details", &format!("name: {}", "n".repeat(length)), 1);
+    assert!(well_formed(&check_str(&name(limits::TEXT_BYTES_MAX))));
+    let past = check_str(&name(limits::TEXT_BYTES_MAX + 1));
+    assert_eq!(codes(&past), ["V006"]);
+    let note = VALID.replacen("{ right: know, channels: [form] }", &format!("{{ right: know, channels: [form], note: {} }}", "n".repeat(limits::TEXT_BYTES_MAX + 1)), 1);
+    assert_eq!(codes(&check_str(&note)), ["V006"], "every free text is limited, not only names");
+}
+
+#[test]
+fn credentials_in_a_webhook_address_are_refused_without_echoing_them() {
+    let text = format!(
+        "{VALID}recipients:\n  - {{ id: mailer, name: Mailer, role: service_provider }}\nsystems:\n  - id: mail\n    kind: service_provider\n    recipient: mailer\n    webhook: {{ url: \"https://admin:hunter2@mailer.example/dsr?token=s3cr3t\", secret: env:MAILER_SECRET }}\n"
+    );
+    let checked = check_str(&text);
+    let rendered: Vec<String> = checked.diagnostics.iter().map(|d| d.render("t.yaml")).collect();
+    let rendered = rendered.join("\n");
+    assert!(codes(&checked).iter().filter(|c| **c == "V005").count() == 2, "{rendered}");
+    assert!(!rendered.contains("hunter2") && !rendered.contains("s3cr3t"), "{rendered}");
+}
