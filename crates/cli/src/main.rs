@@ -1,10 +1,10 @@
 //! `ombud`: the command line. Glue only — argv, files, exit codes and the clock live
 //! here; every rule lives in a library crate (STYLE.md §4.1).
-#![allow(clippy::print_stdout, clippy::print_stderr)] // A CLI talks through stdout and stderr.
 
 mod clock;
 mod commands;
 mod input;
+mod output;
 
 use std::process::ExitCode;
 
@@ -41,7 +41,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            output::err_line(&format!("error: {error:#}"));
             ExitCode::from(commands::EXIT_UNREADABLE)
         }
     }

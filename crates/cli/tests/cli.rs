@@ -121,3 +121,86 @@ fn the_lint_reference_matches_the_registry() {
     assert_eq!(output.status.code(), Some(0));
     expect_file!["../../../docs/lints.txt"].assert_eq(&stdout(&output));
 }
+
+#[test]
+fn notice_writes_a_self_contained_page_to_out() {
+    let dir = temp_dir("notice-out");
+    let out = dir.join("events.html");
+    let output = ombud(&[
+        "notice",
+        "examples/events.yaml",
+        "--law",
+        "ccpa",
+        "--format",
+        "html",
+        "--out",
+        out.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).is_empty());
+    let page = std::fs::read_to_string(&out).expect("the page was written");
+    assert!(page.starts_with("<!doctype html>"));
+    assert!(page.contains("Do Not Sell or Share My Personal Information"));
+    assert!(!page.contains("<script") && !page.contains("<link"), "the page loads nothing from elsewhere");
+    let leftovers: Vec<_> = std::fs::read_dir(&dir).expect("dir").flatten().map(|e| e.file_name()).collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file is left behind: {leftovers:?}");
+}
+
+#[test]
+fn notice_refuses_a_law_the_program_is_not_written_for() {
+    let output = ombud(&["notice", "examples/events.yaml", "--law", "gdpr"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).is_empty());
+    assert!(stderr(&output).contains("is not written for `gdpr`"), "{}", stderr(&output));
+}
+
+#[test]
+fn notice_refuses_a_program_with_errors() {
+    let dir = temp_dir("notice-errors");
+    let path = dir.join("broken.yaml");
+    let text = std::fs::read_to_string(root().join("examples/events.yaml"))
+        .expect("example")
+        .replacen("ccpa: identifiers", "ccpa: identifier", 1);
+    std::fs::write(&path, text).expect("write");
+    let output = ombud(&["notice", path.to_str().expect("utf-8 path"), "--law", "ccpa"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).is_empty(), "no half-valid notice is printed");
+    assert!(stderr(&output).contains("error[V003]: unknown CCPA category `identifier`"), "{}", stderr(&output));
+}
+
+#[test]
+fn notice_diff_says_what_changed_in_plain_words() {
+    let dir = temp_dir("diff");
+    let new = dir.join("events-v2.yaml");
+    let text = std::fs::read_to_string(root().join("examples/events.yaml")).expect("example");
+    assert!(text.contains("sold: true"));
+    std::fs::write(&new, text.replacen("sold: true", "sold: false", 1)).expect("write");
+    let output = ombud(&["notice", "diff", "examples/events.yaml", new.to_str().expect("utf-8 path")]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report = stdout(&output);
+    assert!(report.to_lowercase().contains("no longer sold"), "{report}");
+    let same = ombud(&["notice", "diff", "examples/events.yaml", "examples/events.yaml"]);
+    assert!(stdout(&same).contains("There are no changes"), "{}", stdout(&same));
+}
+
+#[test]
+fn a_full_disk_is_an_error_not_a_panic() {
+    let Ok(full) = std::fs::File::create("/dev/full") else { return };
+    let output = Command::new(env!("CARGO_BIN_EXE_ombud"))
+        .arg("schema")
+        .stdout(full)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("cannot write to standard output"), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("panicked"));
+}
+
+#[test]
+fn too_many_files_at_once_are_refused() {
+    let mut args = vec!["check"];
+    args.extend(std::iter::repeat_n("examples/events.yaml", ombud_core::limits::CHECK_FILES_MAX + 1));
+    let output = ombud(&args);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("check at most 1000 at a time"), "{}", stderr(&output));
+}

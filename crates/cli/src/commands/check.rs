@@ -8,6 +8,7 @@ use ombud_core::limits;
 use ombud_program::{CheckOptions, Date, Severity};
 
 use super::{EXIT_ERRORS, EXIT_OK, EXIT_UNREADABLE};
+use crate::output::{err_line, out_line};
 use crate::{clock, input};
 
 #[derive(Debug, Args)]
@@ -57,7 +58,7 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
             Err(message) => {
                 unreadable += 1;
                 match args.format {
-                    OutputFormat::Text => println!("{file}: error: {message}"),
+                    OutputFormat::Text => out_line(&format!("{file}: error: {message}"))?,
                     OutputFormat::Json => json_files.push(serde_json::json!({
                         "file": file, "readable": false, "error": message, "diagnostics": [],
                     })),
@@ -74,7 +75,7 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
                 match args.format {
                     OutputFormat::Text => {
                         for diagnostic in &checked.diagnostics {
-                            println!("{}", diagnostic.render(&file));
+                            out_line(&diagnostic.render(&file))?;
                         }
                     }
                     OutputFormat::Json => json_files.push(serde_json::json!({
@@ -87,20 +88,17 @@ pub(crate) fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         }
     }
     match args.format {
-        OutputFormat::Text => eprintln!(
+        OutputFormat::Text => err_line(&format!(
             "checked {} file{}: {errors} error{}, {warnings} warning{}{}",
             args.programs.len(),
             plural(args.programs.len()),
             plural(errors),
             plural(warnings),
             if unreadable > 0 { format!(", {unreadable} unreadable") } else { String::new() }
-        ),
-        OutputFormat::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "files": json_files, "errors": errors, "warnings": warnings, "unreadable": unreadable,
-            }))?
-        ),
+        )),
+        OutputFormat::Json => out_line(&serde_json::to_string_pretty(&serde_json::json!({
+            "files": json_files, "errors": errors, "warnings": warnings, "unreadable": unreadable,
+        }))?)?,
     }
     let code = if unreadable > 0 {
         EXIT_UNREADABLE

@@ -3,10 +3,12 @@
 use std::process::ExitCode;
 
 pub(crate) fn run() -> anyhow::Result<ExitCode> {
+    let mut text = String::new();
     for lint in ombud_program::lint::LINTS {
-        println!("{}  {:<7}  {}", lint.code, lint.severity.as_str(), lint.name);
-        println!("       {}", lint.summary);
-        println!("       law: {}", lint.citation);
+        text.push_str(&format!("{}  {:<7}  {}\n", lint.code, lint.severity.as_str(), lint.name));
+        text.push_str(&format!("       {}\n", lint.summary));
+        text.push_str(&format!("       law: {}\n", lint.citation));
     }
+    crate::output::out(&text)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -6,10 +6,12 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Args, Subcommand, ValueEnum};
+use ombud_core::Law;
 use ombud_program::notice::{Format, NoticeLaw};
 use ombud_program::{CheckOptions, LoadError, Program};
 
 use super::EXIT_ERRORS;
+use crate::output::{err_line, out};
 use crate::{clock, input};
 
 #[derive(Debug, Args)]
@@ -63,24 +65,35 @@ pub(crate) fn run(args: &NoticeArgs) -> anyhow::Result<ExitCode> {
         let Some(old_program) = load(old)? else { return Ok(ExitCode::from(EXIT_ERRORS)) };
         let Some(new_program) = load(new)? else { return Ok(ExitCode::from(EXIT_ERRORS)) };
         let changes = ombud_program::diff::diff(&old_program, &new_program);
-        print!("{}", ombud_program::diff::render_changes(&old_program, &new_program, &changes));
+        out(&ombud_program::diff::render_changes(&old_program, &new_program, &changes))?;
         return Ok(ExitCode::SUCCESS);
     }
     let (Some(path), Some(law)) = (&args.program, args.law) else {
         anyhow::bail!("give a PROGRAM and `--law ccpa|gdpr`, or use `ombud notice diff OLD NEW`");
     };
     let Some(program) = load(path)? else { return Ok(ExitCode::from(EXIT_ERRORS)) };
-    let law = match law {
-        LawArg::Ccpa => NoticeLaw::Ccpa,
-        LawArg::Gdpr => NoticeLaw::Gdpr,
+    let (law, law_id) = match law {
+        LawArg::Ccpa => (NoticeLaw::Ccpa, Law::Ccpa),
+        LawArg::Gdpr => (NoticeLaw::Gdpr, Law::Gdpr),
     };
+    // A notice for a law the program is not written for would state rights and bases
+    // that no lint ever checked: refuse rather than publish it.
+    if !program.covers(law_id) {
+        let declared: Vec<String> = program.jurisdictions.iter().map(ToString::to_string).collect();
+        err_line(&format!(
+            "error: {} is not written for `{law_id}` (its jurisdictions: {}); add `{law_id}` to `jurisdictions:` and check it first",
+            path.display(),
+            declared.join(", ")
+        ));
+        return Ok(ExitCode::from(EXIT_ERRORS));
+    }
     let format = match args.format {
         FormatArg::Md => Format::Markdown,
         FormatArg::Html => Format::Html,
     };
     let document = ombud_program::notice::render(&program, law, format);
     match &args.out {
-        None => print!("{document}"),
+        None => out(&document)?,
         Some(out) => write_atomically(out, &document)?,
     }
     Ok(ExitCode::SUCCESS)
@@ -93,7 +106,7 @@ fn load(path: &Path) -> anyhow::Result<Option<Program>> {
     match ombud_program::load(&bytes, &CheckOptions { today: clock::today_utc() }) {
         Ok((program, warnings)) => {
             for warning in warnings {
-                eprintln!("{}", warning.render(&file));
+                err_line(&warning.render(&file));
             }
             Ok(Some(program))
         }
@@ -102,23 +115,35 @@ fn load(path: &Path) -> anyhow::Result<Option<Program>> {
         }
         Err(LoadError::Invalid(diagnostics)) => {
             for diagnostic in diagnostics {
-                eprintln!("{}", diagnostic.render(&file));
+                err_line(&diagnostic.render(&file));
             }
-            eprintln!(
+            err_line(&format!(
                 "error: {file} has errors; fix them (see `ombud check {file}`) before rendering"
-            );
+            ));
             Ok(None)
         }
     }
 }
 
 /// Writes next to the target and renames, so a failed run never leaves half a notice.
+/// The temporary file is created fresh (never through an existing file or link) and
+/// removed if anything fails.
 fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
     let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temporary = path.with_file_name(format!(".{file_name}.ombud-tmp"));
-    std::fs::write(&temporary, text)
-        .with_context(|| format!("cannot write {}", temporary.display()))?;
-    std::fs::rename(&temporary, path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let temporary = path.with_file_name(format!(".{file_name}.{}.ombud-tmp", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temporary)
+        .and_then(|mut file| {
+            file.write_all(text.as_bytes())?;
+            file.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&temporary, path));
+    if let Err(error) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(error).with_context(|| format!("cannot write {}", path.display()));
+    }
     Ok(())
 }

@@ -3,6 +3,6 @@
 use std::process::ExitCode;
 
 pub(crate) fn run() -> anyhow::Result<ExitCode> {
-    print!("{}", ombud_program::schema::json_schema());
+    crate::output::out(&ombud_program::schema::json_schema())?;
     Ok(ExitCode::SUCCESS)
 }
