@@ -141,8 +141,12 @@ fn notice_writes_a_self_contained_page_to_out() {
     let page = std::fs::read_to_string(&out).expect("the page was written");
     assert!(page.starts_with("<!doctype html>"));
     assert!(page.contains("Do Not Sell or Share My Personal Information"));
-    assert!(!page.contains("<script") && !page.contains("<link"), "the page loads nothing from elsewhere");
-    let leftovers: Vec<_> = std::fs::read_dir(&dir).expect("dir").flatten().map(|e| e.file_name()).collect();
+    assert!(
+        !page.contains("<script") && !page.contains("<link"),
+        "the page loads nothing from elsewhere"
+    );
+    let leftovers: Vec<_> =
+        std::fs::read_dir(&dir).expect("dir").flatten().map(|e| e.file_name()).collect();
     assert_eq!(leftovers.len(), 1, "no temporary file is left behind: {leftovers:?}");
 }
 
@@ -165,7 +169,11 @@ fn notice_refuses_a_program_with_errors() {
     let output = ombud(&["notice", path.to_str().expect("utf-8 path"), "--law", "ccpa"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(stdout(&output).is_empty(), "no half-valid notice is printed");
-    assert!(stderr(&output).contains("error[V003]: unknown CCPA category `identifier`"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("error[V003]: unknown CCPA category `identifier`"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -175,7 +183,8 @@ fn notice_diff_says_what_changed_in_plain_words() {
     let text = std::fs::read_to_string(root().join("examples/events.yaml")).expect("example");
     assert!(text.contains("sold: true"));
     std::fs::write(&new, text.replacen("sold: true", "sold: false", 1)).expect("write");
-    let output = ombud(&["notice", "diff", "examples/events.yaml", new.to_str().expect("utf-8 path")]);
+    let output =
+        ombud(&["notice", "diff", "examples/events.yaml", new.to_str().expect("utf-8 path")]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let report = stdout(&output);
     assert!(report.to_lowercase().contains("no longer sold"), "{report}");
@@ -199,7 +208,10 @@ fn a_full_disk_is_an_error_not_a_panic() {
 #[test]
 fn too_many_files_at_once_are_refused() {
     let mut args = vec!["check"];
-    args.extend(std::iter::repeat_n("examples/events.yaml", ombud_core::limits::CHECK_FILES_MAX + 1));
+    args.extend(std::iter::repeat_n(
+        "examples/events.yaml",
+        ombud_core::limits::CHECK_FILES_MAX + 1,
+    ));
     let output = ombud(&args);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("check at most 1000 at a time"), "{}", stderr(&output));

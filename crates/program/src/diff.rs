@@ -3,7 +3,10 @@
 //! no new, incompatible use without a new notice; GDPR Art 13(3)).
 //!
 //! Items are matched by id (rights by right and law; disclosures by category and
-//! recipient), so reordering a manifest changes nothing. Each [`Change`] says whether it
+//! recipient; deletion exceptions by legal reason), so reordering a manifest changes
+//! nothing. What the notices state is compared in the words they use (an opt-out link by
+//! its statutory title), down to the deletion exceptions, whether data is held for
+//! customers and the statements of the `gdpr:` block. Each [`Change`] says whether it
 //! is *material*: something a person should be told before it applies, such as a new sale
 //! or sharing, a right taken away, a new category, recipient or use. Changes that only
 //! add protection (a new right, data no longer collected) are reported but not material.
@@ -17,7 +20,7 @@ use std::fmt::Write as _;
 
 use ombud_core::{GdprLawfulBasis, Law, Reference, RequestType, SignalStance, VerificationMethod};
 
-use crate::model::{Category, Channel, Contact, MinorsSale, Program, Recipient, Right};
+use crate::model::{Category, Channel, Contact, GdprInfo, MinorsSale, Program, Recipient, Right};
 
 /// What kind of change, from the most to the least important. The derived order is the
 /// order of the report (material changes first, then by kind).
@@ -45,6 +48,12 @@ pub enum ChangeKind {
     CategoryUseAdded,
     /// A purpose's GDPR lawful basis or stated legitimate interest changed.
     LawfulBasisChanged,
+    /// Whether decisions are made solely by automated means, or what the notice says
+    /// about their logic and consequences, changed (GDPR Art 13(2)(f), Art 22; R-267).
+    AutomatedDecisionsChanged,
+    /// What the notice says about whether people must provide their data, and what
+    /// happens if they do not, changed (GDPR Art 13(2)(e); R-268).
+    ProvisionChanged,
     /// A recipient's countries outside the EEA or transfer safeguard changed.
     TransfersChanged,
     /// A recipient's role changed.
@@ -57,6 +66,14 @@ pub enum ChangeKind {
     CategorySourceAdded,
     /// The retention period of a category changed.
     RetentionChanged,
+    /// Data is now kept after a deletion request under a new legal exception (R-095,
+    ///
+    DeletionExceptionAdded,
+    /// A deletion exception now keeps other categories, or for another period.
+    DeletionExceptionChanged,
+    /// Whether some data is held on behalf of business customers changed, so requests
+    /// about it are (or are no longer) referred to them (R-200; GDPR Art 28).
+    ProcessingForCustomersChanged,
     /// Treatment of Global Privacy Control, Do Not Track or third-party tracking changed.
     SignalsChanged,
     /// The minors policy changed (B12).
@@ -97,6 +114,8 @@ pub enum ChangeKind {
     SourceRemoved,
     /// A recipient no longer receives anything.
     RecipientRemoved,
+    /// A deletion exception is no longer relied on: more is deleted on request.
+    DeletionExceptionRemoved,
     /// A name, description, example or other wording changed.
     WordingChanged,
     /// How changes are announced changed.
@@ -123,7 +142,7 @@ pub struct Change {
 /// The most (category, recipient) pairs a program's disclosures may expand to before the
 /// diff compares disclosures as a whole, so a hostile manifest cannot make it do
 /// unbounded work (STYLE.md §4.7).
-pub const PAIRS_MAX: usize = 1_000_000;
+pub const PAIRS_MAX: usize = 100_000;
 
 /// Compares two programs. An identical program gives no changes.
 pub fn diff(old: &Program, new: &Program) -> Vec<Change> {
@@ -135,11 +154,14 @@ pub fn diff(old: &Program, new: &Program) -> Vec<Change> {
     differ.recipients();
     differ.disclosures();
     differ.retention();
+    differ.deletion_exceptions();
+    differ.processing_for_customers();
     differ.channels();
     differ.rights();
     differ.agents();
     differ.signals();
     differ.minors();
+    differ.gdpr();
     differ.subscriptions();
     differ.organization();
     differ.notice();
@@ -283,9 +305,10 @@ fn channel_name(channel: &Channel) -> String {
     }
 }
 
-/// A channel's own label, or its kind's.
+/// What people read for a channel: the statutory title of an opt-out link (R-150,
+/// R-151), its own label, or its kind's. The same words as the notice.
 fn label(channel: &Channel) -> String {
-    channel.label.clone().unwrap_or_else(|| channel.kind.label().to_owned())
+    channel.title()
 }
 
 /// Where a channel goes: its web address, email, number or postal address.
@@ -307,7 +330,7 @@ fn verification_names(methods: &[VerificationMethod]) -> String {
     join(&names)
 }
 
-impl Differ<'_> {
+impl<'a> Differ<'a> {
     fn push(&mut self, kind: ChangeKind, material: bool, subject: String, summary: String) {
         self.changes.push(Change { kind, material, subject, summary });
     }
@@ -444,49 +467,45 @@ impl Differ<'_> {
                     format!("The description or examples of {name} changed."),
                 );
             }
-            let before_sources = ids_of(&before.sources, &old.sources, |s| s.id.as_str());
-            let after_sources = ids_of(&category.sources, &new.sources, |s| s.id.as_str());
-            for source in after_sources.iter().filter(|s| !before_sources.contains(s)) {
-                let source_name =
-                    name_by_id(&new.sources, source, |s| (s.id.as_str(), s.name.as_str()));
+            let (added, removed) = added_and_removed(
+                &items_at(&before.sources, &old.sources, |s| s.id.as_str()),
+                &items_at(&category.sources, &new.sources, |s| s.id.as_str()),
+            );
+            for source in added {
                 self.push(
                     ChangeKind::CategorySourceAdded,
                     true,
                     subject.clone(),
-                    format!("{name} is now also collected from {}.", q(&source_name)),
+                    format!("{name} is now also collected from {}.", q(&source.name)),
                 );
             }
-            for source in before_sources.iter().filter(|s| !after_sources.contains(s)) {
-                let source_name =
-                    name_by_id(&old.sources, source, |s| (s.id.as_str(), s.name.as_str()));
+            for source in removed {
                 self.push(
                     ChangeKind::CategorySourceRemoved,
                     false,
                     subject.clone(),
-                    format!("{name} is no longer collected from {}.", q(&source_name)),
+                    format!("{name} is no longer collected from {}.", q(&source.name)),
                 );
             }
-            let before_purposes = ids_of(&before.purposes, &old.purposes, |p| p.id.as_str());
-            let after_purposes = ids_of(&category.purposes, &new.purposes, |p| p.id.as_str());
-            for purpose in after_purposes.iter().filter(|p| !before_purposes.contains(p)) {
+            let (added, removed) = added_and_removed(
+                &items_at(&before.purposes, &old.purposes, |p| p.id.as_str()),
+                &items_at(&category.purposes, &new.purposes, |p| p.id.as_str()),
+            );
+            for purpose in added {
                 // a new use of data already collected needs a new notice first.
-                let purpose_name =
-                    name_by_id(&new.purposes, purpose, |p| (p.id.as_str(), p.name.as_str()));
                 self.push(
                     ChangeKind::CategoryUseAdded,
                     true,
                     subject.clone(),
-                    format!("{name} is now also used for {}.", q(&purpose_name)),
+                    format!("{name} is now also used for {}.", q(&purpose.name)),
                 );
             }
-            for purpose in before_purposes.iter().filter(|p| !after_purposes.contains(p)) {
-                let purpose_name =
-                    name_by_id(&old.purposes, purpose, |p| (p.id.as_str(), p.name.as_str()));
+            for purpose in removed {
                 self.push(
                     ChangeKind::CategoryUseRemoved,
                     false,
                     subject.clone(),
-                    format!("{name} is no longer used for {}.", q(&purpose_name)),
+                    format!("{name} is no longer used for {}.", q(&purpose.name)),
                 );
             }
         }
@@ -721,12 +740,15 @@ impl Differ<'_> {
         }
     }
 
-    fn transfers(&mut self, before: &Recipient, after: &Recipient, subject: &str) {
+    fn transfers(&mut self, before: &'a Recipient, after: &'a Recipient, subject: &str) {
         let name = q(&after.name);
+        let countries = |r: &'a Recipient| r.transfers.iter().map(String::as_str);
+        let (was, now): (BTreeSet<&str>, BTreeSet<&str>) =
+            (countries(before).collect(), countries(after).collect());
         let added: Vec<String> =
-            after.transfers.iter().filter(|c| !before.transfers.contains(c)).cloned().collect();
+            countries(after).filter(|c| !was.contains(c)).map(str::to_owned).collect();
         let removed: Vec<String> =
-            before.transfers.iter().filter(|c| !after.transfers.contains(c)).cloned().collect();
+            countries(before).filter(|c| !now.contains(c)).map(str::to_owned).collect();
         if !added.is_empty() {
             self.push(
                 ChangeKind::TransfersChanged,
@@ -792,15 +814,12 @@ impl Differ<'_> {
         };
         // Grouped by (kind, recipient, wording) so one sentence names every category
         // that changed the same way for the same recipient.
-        let mut groups: BTreeMap<(ChangeKind, String, &'static str), Vec<String>> = BTreeMap::new();
-        let mut add = |kind: ChangeKind, recipient: &str, how: &'static str, category: &str| {
-            groups
-                .entry((kind, recipient.to_owned(), how))
-                .or_default()
-                .push(category_name(category));
+        let mut groups: BTreeMap<(ChangeKind, &str, &'static str), Vec<String>> = BTreeMap::new();
+        let mut add = |kind: ChangeKind, recipient: &'a str, how: &'static str, category: &str| {
+            groups.entry((kind, recipient, how)).or_default().push(category_name(category));
         };
         for ((category, recipient), flow) in &after {
-            match before.get(&(category.clone(), recipient.clone())) {
+            match before.get(&(*category, *recipient)) {
                 None => {
                     if let Some(how) = sale_words(flow.sold, flow.shared) {
                         add(ChangeKind::SaleOrSharingStarted, recipient, how, category);
@@ -826,10 +845,10 @@ impl Differ<'_> {
         }
         for (category, recipient) in before.keys() {
             // A removed category or recipient is reported once, by itself.
-            let still_exists = new_categories.contains_key(category.as_str())
-                && new_recipients.contains_key(recipient.as_str());
-            if !after.contains_key(&(category.clone(), recipient.clone())) && still_exists {
-                let was = before.get(&(category.clone(), recipient.clone()));
+            let still_exists =
+                new_categories.contains_key(category) && new_recipients.contains_key(recipient);
+            if !after.contains_key(&(*category, *recipient)) && still_exists {
+                let was = before.get(&(*category, *recipient));
                 match was.and_then(|w| sale_words(w.sold, w.shared)) {
                     Some(how) => add(ChangeKind::SaleOrSharingStopped, recipient, how, category),
                     None => add(ChangeKind::DisclosureRemoved, recipient, "disclosed to", category),
@@ -852,7 +871,7 @@ impl Differ<'_> {
                     format!(
                         "{} {verb} now {how} {}.",
                         join(&quoted),
-                        q(&recipient_name(&recipient))
+                        q(&recipient_name(recipient))
                     ),
                     true,
                 ),
@@ -860,7 +879,7 @@ impl Differ<'_> {
                     format!(
                         "{} {verb} no longer {how} {}.",
                         join(&quoted),
-                        q(&recipient_name(&recipient))
+                        q(&recipient_name(recipient))
                     ),
                     false,
                 ),
@@ -868,7 +887,7 @@ impl Differ<'_> {
                     format!(
                         "{} {verb} now disclosed to {} for a business purpose.",
                         join(&quoted),
-                        q(&recipient_name(&recipient))
+                        q(&recipient_name(recipient))
                     ),
                     true,
                 ),
@@ -876,7 +895,7 @@ impl Differ<'_> {
                     format!(
                         "{} {verb} no longer disclosed to {}.",
                         join(&quoted),
-                        q(&recipient_name(&recipient))
+                        q(&recipient_name(recipient))
                     ),
                     false,
                 ),
@@ -892,7 +911,7 @@ impl Differ<'_> {
         let purpose_name =
             |id: &str| purpose_names.get(id).map_or_else(|| id.to_owned(), |n| (*n).to_owned());
         for ((category, recipient), flow) in &after {
-            let Some(was) = before.get(&(category.clone(), recipient.clone())) else { continue };
+            let Some(was) = before.get(&(*category, *recipient)) else { continue };
             let added: Vec<String> =
                 flow.purposes.difference(&was.purposes).map(|p| q(&purpose_name(p))).collect();
             if !added.is_empty() {
@@ -961,6 +980,140 @@ impl Differ<'_> {
         }
     }
 
+    /// The deletion exceptions the notices list, matched by legal
+    /// reason. A new exception, or one that keeps more categories or for another period,
+    /// is material: a deletion request now removes less, or the notice says something
+    /// else about what it keeps. An exception dropped, or narrowed to fewer categories,
+    /// only adds protection, so it is reported but not material.
+    fn deletion_exceptions(&mut self) {
+        let (old, new) = (self.old, self.new);
+        let (before, after) = (old.deletion_exceptions(), new.deletion_exceptions());
+        let category_ids = |program: &'_ Program, indices: &[usize]| -> BTreeSet<String> {
+            ids_of(indices, &program.categories, |c| c.id.as_str()).into_iter().collect()
+        };
+        let names = |program: &Program, ids: &BTreeSet<String>| -> String {
+            let by = by_id(&program.categories, |c| c.id.as_str());
+            let names: Vec<String> = ids
+                .iter()
+                .map(|id| {
+                    by.get(id.as_str())
+                        .and_then(|&i| program.categories.get(i))
+                        .map_or_else(|| q(id), |c| q(&c.name))
+                })
+                .collect();
+            join(&names)
+        };
+        // Sorted, so moving tables around in the manifest is not a change.
+        let periods = |periods: &[String]| -> String {
+            let mut trimmed: Vec<&str> =
+                periods.iter().map(|p| p.trim().trim_end_matches('.')).collect();
+            trimmed.sort_unstable();
+            trimmed.dedup();
+            trimmed.join("; ")
+        };
+        for exception in &after {
+            let reason = exception.reason;
+            let subject = format!("deletion_exception:{}", reason.id());
+            let title = format!("{} ({})", q(reason.label()), reason.citation());
+            let categories = category_ids(new, &exception.categories);
+            let Some(was) = before.iter().find(|b| b.reason == reason) else {
+                let mut summary = format!(
+                    "After a request to delete, data is now kept under the exception {title}"
+                );
+                if !categories.is_empty() {
+                    let _ = write!(summary, ": {}", names(new, &categories));
+                }
+                if !exception.periods.is_empty() {
+                    let _ = write!(summary, ", for {}", q(&periods(&exception.periods)));
+                }
+                summary.push('.');
+                self.push(ChangeKind::DeletionExceptionAdded, true, subject, summary);
+                continue;
+            };
+            let categories_before = category_ids(old, &was.categories);
+            let added: BTreeSet<String> =
+                categories.difference(&categories_before).cloned().collect();
+            let removed: BTreeSet<String> =
+                categories_before.difference(&categories).cloned().collect();
+            if !added.is_empty() {
+                self.push(
+                    ChangeKind::DeletionExceptionChanged,
+                    true,
+                    subject.clone(),
+                    format!(
+                        "After a request to delete, the exception {title} now also keeps {}.",
+                        names(new, &added)
+                    ),
+                );
+            }
+            if !removed.is_empty() {
+                self.push(
+                    ChangeKind::DeletionExceptionChanged,
+                    false,
+                    subject.clone(),
+                    format!(
+                        "After a request to delete, the exception {title} no longer keeps {}.",
+                        names(old, &removed)
+                    ),
+                );
+            }
+            // Periods are free text: any change may be longer, so it is material, as a
+            // change of retention is.
+            let (was_kept, now_kept) = (periods(&was.periods), periods(&exception.periods));
+            if was_kept != now_kept {
+                let describe = |p: &str| if p.is_empty() { "not stated".to_owned() } else { q(p) };
+                self.push(
+                    ChangeKind::DeletionExceptionChanged,
+                    true,
+                    subject,
+                    format!(
+                        "How long data is kept under the exception {title} changes from {} to {}.",
+                        describe(&was_kept),
+                        describe(&now_kept)
+                    ),
+                );
+            }
+        }
+        for exception in &before {
+            let reason = exception.reason;
+            if after.iter().all(|a| a.reason != reason) {
+                self.push(
+                    ChangeKind::DeletionExceptionRemoved,
+                    false,
+                    format!("deletion_exception:{}", reason.id()),
+                    format!(
+                        "After a request to delete, no data is kept under the exception {} ({}) any more.",
+                        q(reason.label()),
+                        reason.citation()
+                    ),
+                );
+            }
+        }
+    }
+
+    /// Whether the notices say that some data is held for business customers and that
+    /// requests about it go to them (R-200; GDPR Art 28). Either way it is material:
+    /// people are sent somewhere else for their requests, or data the business held only
+    /// for its customers may now be its own.
+    fn processing_for_customers(&mut self) {
+        let (before, after) =
+            (self.old.processes_for_customers(), self.new.processes_for_customers());
+        if before == after {
+            return;
+        }
+        let summary = if after {
+            "Some personal information is now held on behalf of business customers, as their service provider or processor; requests about it are referred to the customer."
+        } else {
+            "No personal information is held on behalf of business customers any more; requests are no longer referred to a customer."
+        };
+        self.push(
+            ChangeKind::ProcessingForCustomersChanged,
+            true,
+            "systems:processor".into(),
+            summary.into(),
+        );
+    }
+
     fn channels(&mut self) {
         let (old, new) = (self.old, self.new);
         let old_ids = by_id(&old.channels, |c| c.id.as_str());
@@ -980,8 +1133,10 @@ impl Differ<'_> {
             let address = |c: &Channel| {
                 (c.kind, c.url.clone(), c.email.clone(), c.phone.clone(), c.address.clone())
             };
+            // Labels are compared as people read them: the label of an opt-out link is never
+            // shown (its title is the law's), so changing it changes nothing.
             if address(before) != address(channel) {
-                let same_kind = before.kind == channel.kind && before.label == channel.label;
+                let same_kind = before.kind == channel.kind && label(before) == label(channel);
                 let summary = match (same_kind, detail(before), detail(channel)) {
                     (true, Some(was), Some(now)) => {
                         format!("{} changes from {was} to {now}.", label(channel))
@@ -989,7 +1144,7 @@ impl Differ<'_> {
                     _ => format!("{} changes to {}.", channel_name(before), channel_name(channel)),
                 };
                 self.push(ChangeKind::ChannelChanged, true, subject, summary);
-            } else if before.label != channel.label {
+            } else if label(before) != label(channel) {
                 self.push(
                     ChangeKind::WordingChanged,
                     false,
@@ -1229,6 +1384,74 @@ impl Differ<'_> {
         }
     }
 
+    /// The GDPR statements (Art 13(2)(e)-(f)). Automated decisions that start, or whose
+    /// logic or consequences change, are material; so is a statement the notice
+    /// drops or rewords. Stating for the first time what was always so is not.
+    fn gdpr(&mut self) {
+        let (before, after) = (self.old.gdpr.as_ref(), self.new.gdpr.as_ref());
+        let automated = |g: Option<&GdprInfo>| g.and_then(|g| g.automated_decisions);
+        let logic = |g: Option<&'a GdprInfo>| -> Option<&'a str> {
+            g.and_then(|g| g.automated_decisions_logic.as_deref()).map(str::trim)
+        };
+        let subject = || "gdpr.automated_decisions".to_owned();
+        match (automated(before), automated(after)) {
+            (was, Some(true)) if was != Some(true) => self.push(
+                ChangeKind::AutomatedDecisionsChanged,
+                true,
+                subject(),
+                "Decisions with legal or similarly significant effects are now made about people by automated means alone (GDPR Art 22).".into(),
+            ),
+            (Some(true), now) if now != Some(true) => self.push(
+                ChangeKind::AutomatedDecisionsChanged,
+                now.is_none(),
+                subject(),
+                match now {
+                    Some(_) => "Decisions are no longer made about people by automated means alone.",
+                    None => "The notice no longer says whether decisions are made about people by automated means alone.",
+                }
+                .into(),
+            ),
+            (Some(true), Some(true)) if logic(before) != logic(after) => self.push(
+                ChangeKind::AutomatedDecisionsChanged,
+                true,
+                subject(),
+                "What the notice says about the logic of automated decisions and their consequences for people changes.".into(),
+            ),
+            (Some(false), None) => self.push(
+                ChangeKind::AutomatedDecisionsChanged,
+                true,
+                subject(),
+                "The notice no longer says that no decisions are made about people by automated means alone.".into(),
+            ),
+            (None, Some(false)) => self.push(
+                ChangeKind::AutomatedDecisionsChanged,
+                false,
+                subject(),
+                "The notice now says that no decisions are made about people by automated means alone.".into(),
+            ),
+            _ => {}
+        }
+        let provision = |g: Option<&'a GdprInfo>| -> Option<&'a str> {
+            g.and_then(|g| g.provision.as_deref()).map(str::trim).filter(|p| !p.is_empty())
+        };
+        let (was, now) = (provision(before), provision(after));
+        if was != now {
+            let summary = match now {
+                Some(text) => format!(
+                    "What the notice says about whether people must provide their data now reads: {}",
+                    q(text)
+                ),
+                None => "The notice no longer says whether people must provide their data.".into(),
+            };
+            self.push(
+                ChangeKind::ProvisionChanged,
+                was.is_some(),
+                "gdpr.provision".into(),
+                summary,
+            );
+        }
+    }
+
     fn subscriptions(&mut self) {
         let (old, new) = (self.old, self.new);
         let old_ids = by_id(&old.subscriptions, |s| s.id.as_str());
@@ -1255,13 +1478,11 @@ impl Differ<'_> {
                     format!("Email list {} is now called {name}.", q(&before.name)),
                 );
             }
-            let before_ways = ids_of(&before.unsubscribe, &old.channels, |c| c.id.as_str());
-            let after_ways = ids_of(&subscription.unsubscribe, &new.channels, |c| c.id.as_str());
-            let removed: Vec<String> = before_ways
-                .iter()
-                .filter(|w| !after_ways.contains(w))
-                .map(|w| name_by_id(&old.channels, w, |c| (c.id.as_str(), c.kind.label())))
-                .collect();
+            let (_, removed) = added_and_removed(
+                &items_at(&before.unsubscribe, &old.channels, |c| c.id.as_str()),
+                &items_at(&subscription.unsubscribe, &new.channels, |c| c.id.as_str()),
+            );
+            let removed: Vec<String> = removed.iter().map(|c| c.kind.label().to_owned()).collect();
             if !removed.is_empty() {
                 self.push(
                     ChangeKind::SubscriptionChanged,
@@ -1429,31 +1650,44 @@ fn also(how: &'static str) -> &'static str {
 
 /// One (category, recipient) pair of the disclosures, merged over every disclosure.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct Flow {
+struct Flow<'p> {
     sold: bool,
     shared: bool,
-    purposes: BTreeSet<String>,
+    /// Purpose ids, borrowed from the program.
+    purposes: BTreeSet<&'p str>,
 }
 
 /// The disclosures as (category id, recipient id) → flow; `None` past [`PAIRS_MAX`].
-fn flows(program: &Program) -> Option<BTreeMap<(String, String), Flow>> {
+///
+/// Keys borrow the program's ids, so a pair costs a few pointers rather than two new
+/// strings, and a disclosure's purpose ids are looked up once, not once per pair.
+fn flows(program: &Program) -> Option<BTreeMap<(&str, &str), Flow<'_>>> {
     let pairs = program.disclosures.iter().fold(0usize, |sum, d| {
         sum.saturating_add(d.categories.len().saturating_mul(d.recipients.len()))
     });
     if pairs > PAIRS_MAX {
         return None;
     }
-    let mut flows: BTreeMap<(String, String), Flow> = BTreeMap::new();
+    let mut flows: BTreeMap<(&str, &str), Flow<'_>> = BTreeMap::new();
     for disclosure in &program.disclosures {
-        let purposes: Vec<String> =
-            ids_of(&disclosure.purposes, &program.purposes, |p| p.id.as_str());
-        for category in ids_of(&disclosure.categories, &program.categories, |c| c.id.as_str()) {
-            for recipient in ids_of(&disclosure.recipients, &program.recipients, |r| r.id.as_str())
-            {
-                let flow = flows.entry((category.clone(), recipient)).or_default();
+        let purposes: Vec<&str> = disclosure
+            .purposes
+            .iter()
+            .filter_map(|&i| program.purposes.get(i))
+            .map(|p| p.id.as_str())
+            .collect();
+        let recipients: Vec<&str> = disclosure
+            .recipients
+            .iter()
+            .filter_map(|&i| program.recipients.get(i))
+            .map(|r| r.id.as_str())
+            .collect();
+        for category in disclosure.categories.iter().filter_map(|&i| program.categories.get(i)) {
+            for &recipient in &recipients {
+                let flow = flows.entry((category.id.as_str(), recipient)).or_default();
                 flow.sold |= disclosure.sold;
                 flow.shared |= disclosure.shared;
-                flow.purposes.extend(purposes.iter().cloned());
+                flow.purposes.extend(purposes.iter().copied());
             }
         }
     }
@@ -1476,14 +1710,28 @@ fn ids_to_names<T>(indices: &[usize], items: &[T], name: impl Fn(&T) -> &str) ->
     indices.iter().filter_map(|&i| items.get(i)).map(|item| q(name(item))).collect()
 }
 
-/// The name of the item with this id, or the id when there is none.
-fn name_by_id<T>(items: &[T], id: &str, id_and_name: impl Fn(&T) -> (&str, &str)) -> String {
-    items
-        .iter()
-        .map(&id_and_name)
-        .find(|(item_id, _)| *item_id == id)
-        .map(|(_, name)| name.to_owned())
-        .unwrap_or_else(|| id.to_owned())
+/// The items at these indices with their ids, in the manifest's order.
+fn items_at<'p, T>(
+    indices: &[usize],
+    items: &'p [T],
+    id: impl Fn(&'p T) -> &'p str,
+) -> Vec<(&'p str, &'p T)> {
+    indices.iter().filter_map(|&i| items.get(i)).map(|item| (id(item), item)).collect()
+}
+
+/// The items of `after` whose id is not in `before`, and the items of `before` whose id
+/// is not in `after`, each in its list's order. Sets of ids keep it O(n log n), where
+/// `Vec::contains` made it quadratic in lists of up to 10,000 items.
+fn added_and_removed<'p, T>(
+    before: &[(&'p str, &'p T)],
+    after: &[(&'p str, &'p T)],
+) -> (Vec<&'p T>, Vec<&'p T>) {
+    let before_ids: BTreeSet<&str> = before.iter().map(|&(id, _)| id).collect();
+    let after_ids: BTreeSet<&str> = after.iter().map(|&(id, _)| id).collect();
+    let added = after.iter().filter(|(id, _)| !before_ids.contains(id)).map(|&(_, t)| t).collect();
+    let removed =
+        before.iter().filter(|(id, _)| !after_ids.contains(id)).map(|&(_, t)| t).collect();
+    (added, removed)
 }
 
 /// What changed in one right offered under one law: channels, verification, note.
@@ -1495,22 +1743,12 @@ fn right_changes(
 ) -> Vec<(ChangeKind, bool, String)> {
     let label = q(after.right.label());
     let mut out = Vec::new();
-    let before_channels = ids_of(&before.channels, &old.channels, |c| c.id.as_str());
-    let after_channels = ids_of(&after.channels, &new.channels, |c| c.id.as_str());
-    let channel_names = |ids: Vec<&String>, program: &Program| -> Vec<String> {
-        ids.into_iter()
-            .filter_map(|id| program.channels.iter().find(|c| &c.id == id))
-            .map(channel_name)
-            .collect()
-    };
-    let removed = channel_names(
-        before_channels.iter().filter(|c| !after_channels.contains(c)).collect(),
-        old,
+    let (added, removed) = added_and_removed(
+        &items_at(&before.channels, &old.channels, |c| c.id.as_str()),
+        &items_at(&after.channels, &new.channels, |c| c.id.as_str()),
     );
-    let added = channel_names(
-        after_channels.iter().filter(|c| !before_channels.contains(c)).collect(),
-        new,
-    );
+    let added: Vec<String> = added.into_iter().map(channel_name).collect();
+    let removed: Vec<String> = removed.into_iter().map(channel_name).collect();
     if !removed.is_empty() {
         out.push((
             ChangeKind::RightChannelsChanged,

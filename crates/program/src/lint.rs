@@ -75,8 +75,8 @@ lints! {
         "a category the notice promises is held by no declared system";
     "L017" "system-holds-undisclosed-category" Error "R-156; Civ. Code §1798.130(a)(5)(C)"
         "a service provider holds a category the notice never says it receives";
-    "L018" "recipient-without-contract" Warning "R-005; Civ. Code §1798.100(d)"
-        "a service provider, contractor or buyer of data has no contract with the required terms";
+    "L018" "recipient-without-contract" Warning "R-005; Civ. Code §1798.100(d), GDPR Art 28(3)"
+        "a service provider, contractor or buyer of data (CCPA), or a processor (GDPR), has no contract with the terms the law requires";
     "L019" "legitimate-interest-unstated" Error "R-250; GDPR Art 6(1)(f), Art 13(1)(d)"
         "a purpose relies on legitimate interests without saying which";
     "L020" "purpose-without-lawful-basis" Error "R-250; GDPR Art 6(1)"
@@ -103,6 +103,12 @@ lints! {
         "access to specific pieces is verified by less than three data points and a signed declaration, or a login";
     "L031" "required-right-missing" Error "REGULATIONS.md §(a), R-280–R-282; GDPR Art 15–21; Civ. Code §§1798.105–1798.110"
         "a law the program is under grants a right the program does not offer";
+    "L032" "sharing-without-tracking-disclosure" Warning "R-221; Bus. & Prof. Code §22575(b)(6), Civ. Code §1798.140(ah)"
+        "personal information is shared for cross-context behavioral advertising, but the program says no other company tracks people across sites";
+    "L033" "automated-decisions-undeclared" Warning "R-267, R-268; GDPR Art 13(2)(f), Art 22"
+        "a program under the GDPR does not say whether it makes decisions based solely on automated processing";
+    "L034" "provision-requirement-undeclared" Warning "R-268; GDPR Art 13(2)(e)"
+        "a program under the GDPR does not say whether people must provide their data and what happens if they do not";
 }
 
 /// The citation of a lint by code; empty for an unknown code.
@@ -123,6 +129,12 @@ fn emit(code: &'static str, span: Span, message: String, help: &str) -> Diagnost
 }
 
 /// Runs every lint.
+///
+/// # Panics
+///
+/// Expects a program lowered without error diagnostics, whose indices (`categories[i]`,
+/// `channels[c]`, …) are all in range (ARCHITECTURE.md invariant); [`crate::check`]
+/// runs the lints only on such a program. An index out of range panics.
 pub fn run(program: &Program, options: &CheckOptions) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     sale_and_sharing(program, &mut out);
@@ -134,6 +146,7 @@ pub fn run(program: &Program, options: &CheckOptions) -> Vec<Diagnostic> {
     rights(program, &mut out);
     systems(program, &mut out);
     recipients(program, &mut out);
+    tracking(program, &mut out);
     organization(program, options, &mut out);
     out
 }
@@ -429,6 +442,26 @@ fn gdpr(program: &Program, out: &mut Vec<Diagnostic>) {
             _ => {}
         }
     }
+    // Art 13(2)(e)-(f): the notice says only what the manifest declares, so silence
+    // here leaves these items out of the notice.
+    let info = program.gdpr.as_ref();
+    let span = info.map(|g| g.span).unwrap_or(program.jurisdictions_span);
+    if info.and_then(|g| g.automated_decisions).is_none() {
+        out.push(emit(
+            "L033",
+            span,
+            "the program does not say whether it makes decisions based solely on automated processing".into(),
+            "add `gdpr: { automated_decisions: false }`, or `true` with `automated_decisions_logic:` describing the logic and its significance and consequences for people",
+        ));
+    }
+    if info.and_then(|g| g.provision.as_deref()).is_none_or(|text| text.trim().is_empty()) {
+        out.push(emit(
+            "L034",
+            span,
+            "the program does not say whether people must provide their personal data, or what happens if they do not".into(),
+            "add `gdpr: { provision: … }`: whether providing the data is required by law or by a contract or to enter into one, whether people must provide it, and the consequences of not providing it",
+        ));
+    }
     // A controller with no EU establishment appoints a representative (Art 27) and has
     // no lead authority (Art 56): people complain where they live or work (Art 77), and
     // the notice states that right without naming one authority.
@@ -662,41 +695,81 @@ fn systems(program: &Program, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Contracts with recipients. Under the CCPA, disclosing to a service provider
+/// or contractor, and selling or sharing to a third party, needs a contract with the
+/// §1798.100(d) terms. Under the GDPR, our service providers and contractors are
+/// processors: they process personal data on our behalf, which Art 28(3) allows only
+/// under a contract (or other legal act) with the terms it lists. One finding per
+/// recipient names every law that asks for the contract.
 fn recipients(program: &Program, out: &mut Vec<Diagnostic>) {
-    if !program.covers(Law::Ccpa) {
+    let (ccpa, gdpr) = (program.covers(Law::Ccpa), program.covers(Law::Gdpr));
+    if !ccpa && !gdpr {
         return;
     }
     for (index, recipient) in program.recipients.iter().enumerate() {
+        if recipient.contract {
+            continue;
+        }
         let disclosures: Vec<_> =
             program.disclosures.iter().filter(|d| d.recipients.contains(&index)).collect();
         // A service-provider system holds the data even when no disclosure says so (L017).
         let holds_data = program.systems.iter().any(|s| {
             matches!(s.kind, SystemKind::ServiceProvider { recipient: Some(r), .. } if r == index)
         });
-        let needs_contract = match recipient.role {
-            RecipientRole::ServiceProvider | RecipientRole::Contractor => {
-                !disclosures.is_empty() || holds_data
-            }
-            RecipientRole::ThirdParty => disclosures.iter().any(|d| d.sold || d.shared),
-            RecipientRole::Affiliate | RecipientRole::Government => false,
-        };
-        if needs_contract && !recipient.contract {
-            let why = match recipient.role {
-                RecipientRole::ThirdParty => "it buys or receives shared personal information",
-                _ => "it receives personal information for a business purpose",
+        let receives = !disclosures.is_empty() || holds_data;
+        let processor =
+            matches!(recipient.role, RecipientRole::ServiceProvider | RecipientRole::Contractor);
+        let ccpa_needs = ccpa
+            && match recipient.role {
+                RecipientRole::ServiceProvider | RecipientRole::Contractor => receives,
+                RecipientRole::ThirdParty => disclosures.iter().any(|d| d.sold || d.shared),
+                RecipientRole::Affiliate | RecipientRole::Government => false,
             };
-            out.push(emit(
-                "L018",
-                recipient.span,
-                format!(
-                    "{} `{}` has no contract with the terms the CCPA requires, and {why}",
-                    recipient.role.label().to_lowercase(),
-                    recipient.id
-                ),
-                "put a contract with the §1798.100(d) terms in place and set `contract: true`",
-            ));
-        }
+        let gdpr_needs = gdpr && processor && receives;
+        let (laws, terms) = match (ccpa_needs, gdpr_needs) {
+            (true, true) => (
+                "the CCPA and the GDPR require",
+                "the terms of Civ. Code §1798.100(d) and of GDPR Art 28(3) (a data processing agreement)",
+            ),
+            (true, false) => ("the CCPA requires", "the terms of Civ. Code §1798.100(d)"),
+            (false, true) => {
+                ("the GDPR requires", "the terms of GDPR Art 28(3) (a data processing agreement)")
+            }
+            (false, false) => continue,
+        };
+        let why = match recipient.role {
+            RecipientRole::ThirdParty => "it buys or receives shared personal information",
+            _ if ccpa_needs => "it receives personal information for a business purpose",
+            _ => "it processes personal data on our behalf",
+        };
+        out.push(emit(
+            "L018",
+            recipient.span,
+            format!(
+                "{} `{}` has no contract with the terms {laws}, and {why}",
+                recipient.role.label().to_lowercase(),
+                recipient.id
+            ),
+            &format!("put a contract with {terms} in place and set `contract: true`"),
+        ));
     }
+}
+
+/// Sharing is disclosure to a third party for advertising chosen from a person's
+/// activity across other businesses' websites and apps (Civ. Code §1798.140(ah)): the
+/// third party collects information about that activity over time and across sites.
+/// The notice must then not say that no other party does (Bus. & Prof. Code
+/// §22575(b)(6), R-221(6)).
+fn tracking(program: &Program, out: &mut Vec<Diagnostic>) {
+    if !program.shares() || program.signals.third_party_tracking {
+        return;
+    }
+    out.push(emit(
+        "L032",
+        program.signals.span,
+        "personal information is shared for cross-context behavioral advertising, but `third_party_tracking: false` tells people that no other company collects their activity across websites".into(),
+        "set `signals.third_party_tracking: true`: the companies that receive shared data collect people's activity over time and across sites; or, if no disclosure is for cross-context behavioral advertising, mark it `shared: false`",
+    ));
 }
 
 fn organization(program: &Program, options: &CheckOptions, out: &mut Vec<Diagnostic>) {

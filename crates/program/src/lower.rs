@@ -182,6 +182,7 @@ impl Lowerer {
             third_party_tracking: m.signals.value.third_party_tracking,
             span: m.signals.span,
         };
+        let gdpr = m.gdpr.as_ref().map(|g| self.gdpr(g));
         for subscription in &m.subscriptions {
             self.text(&subscription.value.name, subscription.span);
         }
@@ -216,8 +217,51 @@ impl Lowerer {
             authorized_agents,
             minors,
             signals,
+            gdpr,
             subscriptions,
             systems,
+        }
+    }
+
+    /// The GDPR statements (Art 13(2)(e)-(f)). Automated decisions declared without the
+    /// information Art 13(2)(f) requires about them is malformed (`V004`), like a channel
+    /// without its address: the notice cannot state a fact it has not been told. Logic
+    /// text without `automated_decisions: true` is too, since it would be dropped silently.
+    fn gdpr(&mut self, g: &Sp<raw::GdprInfo>) -> GdprInfo {
+        let v = &g.value;
+        for text in [&v.automated_decisions_logic, &v.provision].into_iter().flatten() {
+            self.text(&text.value, text.span);
+        }
+        let automated = v.automated_decisions.as_ref().map(|a| a.value);
+        let logic = v.automated_decisions_logic.as_ref().filter(|l| !l.value.trim().is_empty());
+        match (&v.automated_decisions, logic) {
+            (Some(declared), None) if declared.value => self.push(
+                Diagnostic::error(
+                    "V004",
+                    declared.span,
+                    "automated decisions are declared without the information the notice must give about them",
+                )
+                .with_help("add `automated_decisions_logic:` with meaningful information about the logic involved and the significance and consequences for people (GDPR Art 13(2)(f))")
+                .with_citation(lint::citation("L033")),
+            ),
+            (_, Some(logic)) if automated != Some(true) => self.push(
+                Diagnostic::error(
+                    "V004",
+                    logic.span,
+                    "`automated_decisions_logic` is given, but `automated_decisions` is not `true`",
+                )
+                .with_help("set `automated_decisions: true` if such decisions are made, or remove `automated_decisions_logic`"),
+            ),
+            _ => {}
+        }
+        GdprInfo {
+            automated_decisions: automated,
+            automated_decisions_logic: v
+                .automated_decisions_logic
+                .as_ref()
+                .map(|l| l.value.clone()),
+            provision: v.provision.as_ref().map(|p| p.value.clone()),
+            span: g.span,
         }
     }
 

@@ -66,6 +66,11 @@ pub struct Manifest {
     pub minors: Sp<Minors>,
     /// How browser privacy signals are treated.
     pub signals: Sp<Signals>,
+    /// What only the GDPR notice says: automated decisions (Art 13(2)(f), Art 22) and
+    /// whether people must provide their data (Art 13(2)(e)). Nothing is assumed when it
+    /// is missing; lints L033 and L034 ask for it under `gdpr`.
+    #[serde(default)]
+    pub gdpr: Option<Sp<GdprInfo>>,
     /// Email lists a person can join and leave.
     #[serde(default)]
     pub subscriptions: Vec<Sp<Subscription>>,
@@ -369,9 +374,33 @@ pub struct Signals {
     #[schemars(schema_with = "one_of::<SignalStance>")]
     pub do_not_track: Sp<String>,
     /// Whether other parties may collect information about people's online activities
-    /// over time and across sites when they use the service (CalOPPA §22575(b)(6)).
-    #[serde(default)]
+    /// over time and across sites when they use the service (CalOPPA §22575(b)(6),
+    /// R-221(6)). Required: the notice states it either way, so silence must not become
+    /// a promise that nobody tracks. `true` whenever data is shared for cross-context
+    /// behavioral advertising (lint L032).
     pub third_party_tracking: bool,
+}
+
+/// Statements the GDPR asks of a notice that the rest of the manifest does not imply
+/// (Art 13(2)(e)-(f); ). The notice says only what is declared here.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GdprInfo {
+    /// Whether decisions about people are made solely by automated processing, including
+    /// profiling, with legal or similarly significant effects on them (Art 22(1)). When
+    /// `true`, `automated_decisions_logic` is required.
+    #[serde(default)]
+    pub automated_decisions: Option<Sp<bool>>,
+    /// With `automated_decisions: true`: meaningful information about the logic involved,
+    /// and the significance and the envisaged consequences of the processing for the
+    /// person (Art 13(2)(f)), in words people understand.
+    #[serde(default)]
+    pub automated_decisions_logic: Option<Sp<String>>,
+    /// Whether providing the personal data is a statutory or contractual requirement, or
+    /// a requirement necessary to enter into a contract; whether the person is obliged to
+    /// provide it; and the possible consequences of not providing it (Art 13(2)(e)).
+    #[serde(default)]
+    pub provision: Option<Sp<String>>,
 }
 
 /// An email list.

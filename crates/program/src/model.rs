@@ -5,11 +5,16 @@
 //! its declaration so lints can point at it. A `Program` with no error diagnostics is
 //! internally consistent: every index is in range.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use ombud_core::{
     AgentProof, BusinessPurpose, CcpaCategory, ChannelKind, Engine, ErasureStrategy,
     GdprLawfulBasis, GdprSpecialCategory, IdentityKind, Law, RecipientRole, RequestType,
     RetentionReason, SensitiveKind, SignalStance, SystemRole, VerificationMethod,
 };
+
+// The trait, for `id()` and `label()`; this module's own `Reference` is a column reference.
+use ombud_core::Reference as _;
 
 use crate::date::Date;
 use crate::span::Span;
@@ -49,6 +54,8 @@ pub struct Program {
     pub minors: Minors,
     /// Signal treatment.
     pub signals: Signals,
+    /// GDPR statements; `None` when the manifest has no `gdpr:` block.
+    pub gdpr: Option<GdprInfo>,
     /// Email lists.
     pub subscriptions: Vec<Subscription>,
     /// Systems.
@@ -315,6 +322,23 @@ pub struct Signals {
     pub span: Span,
 }
 
+/// What only the GDPR notice says (Art 13(2)(e)-(f)). Each field is `None` when the
+/// manifest does not declare it, and the notice then says nothing about it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GdprInfo {
+    /// Decisions based solely on automated processing with legal or similarly
+    /// significant effects are made (Art 22(1)).
+    pub automated_decisions: Option<bool>,
+    /// The logic involved and the significance and consequences (Art 13(2)(f)); present
+    /// only when `automated_decisions` is `Some(true)` in a program without errors.
+    pub automated_decisions_logic: Option<String>,
+    /// Whether providing data is required and the consequences of not providing it
+    /// (Art 13(2)(e)).
+    pub provision: Option<String>,
+    /// Where the block was written.
+    pub span: Span,
+}
+
 /// An email list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Subscription {
@@ -488,5 +512,96 @@ impl Program {
     /// Looks up a category by id.
     pub fn category(&self, id: &str) -> Option<&Category> {
         self.categories.iter().find(|c| c.id == id)
+    }
+
+    /// Whether some data is held for business customers, as their service provider or
+    /// processor (`role: processor` systems). Requests about it go to the customer
+    /// (R-200: service providers do not act on requests sent to them directly; GDPR
+    /// Art 28(3)(e): the processor assists the controller, which answers).
+    pub fn processes_for_customers(&self) -> bool {
+        self.systems.iter().any(|system| system.role == SystemRole::Processor)
+    }
+
+    /// The deletion exceptions the program's own databases declare, one per legal reason,
+    /// ordered by the reason's id: what a deletion request will not remove (R-095, R-096,
+    /// R-262). Processor systems are left out: the customer decides about that data.
+    /// Tables without a valid reason are left out too (lint L015 reports them).
+    pub fn deletion_exceptions(&self) -> Vec<DeletionException> {
+        // Keyed by the reason's id, so the result comes out in that order; sets keep it
+        // O(n log n) in the number of columns, whatever the manifest.
+        let mut by_reason: BTreeMap<&str, (RetentionReason, BTreeSet<usize>, Vec<&str>)> =
+            BTreeMap::new();
+        let mut periods_seen: BTreeSet<(&str, &str)> = BTreeSet::new();
+        for system in &self.systems {
+            let SystemKind::Database { tables, .. } = &system.kind else { continue };
+            if system.role == SystemRole::Processor {
+                continue;
+            }
+            for table in tables {
+                let Some(retain) = &table.retain else { continue };
+                let Some(reason) = retain.reason else { continue };
+                let (_, categories, periods) = by_reason
+                    .entry(reason.id())
+                    .or_insert_with(|| (reason, BTreeSet::new(), Vec::new()));
+                categories.extend(table.columns.iter().map(|column| column.category));
+                if let Some(period) = retain.period.as_deref()
+                    && periods_seen.insert((reason.id(), period))
+                {
+                    periods.push(period);
+                }
+            }
+        }
+        by_reason
+            .into_values()
+            .map(|(reason, categories, periods)| DeletionException {
+                reason,
+                categories: categories.into_iter().collect(),
+                periods: periods.into_iter().map(str::to_owned).collect(),
+            })
+            .collect()
+    }
+}
+
+/// A deletion exception as the notice states it: one legal reason, the categories the
+/// tables kept under it hold, and the periods they are kept for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeletionException {
+    /// The CCPA §1798.105(d) or GDPR Art 17(3) exception.
+    pub reason: RetentionReason,
+    /// Indices into `Program::categories`, ascending, without duplicates.
+    pub categories: Vec<usize>,
+    /// The declared periods, in the order first written, without duplicates.
+    pub periods: Vec<String>,
+}
+
+impl Channel {
+    /// The title the law fixes for an opt-out link, if this channel is one: the words of
+    /// the link itself. A custom `label` never replaces it (Civ. Code §1798.135(a),
+    /// R-150); for the alternative opt-out link, 11 CCR §7015 (R-151) allows exactly
+    /// "Your Privacy Choices" or "Your California Privacy Choices".
+    pub fn statutory_title(&self) -> Option<&'static str> {
+        match self.kind {
+            ChannelKind::DoNotSellLink => Some("Do Not Sell or Share My Personal Information"),
+            ChannelKind::LimitLink => Some("Limit the Use of My Sensitive Personal Information"),
+            ChannelKind::PrivacyChoicesLink => match self.label.as_deref() {
+                Some(label)
+                    if label.trim().trim_matches('"') == "Your California Privacy Choices" =>
+                {
+                    Some("Your California Privacy Choices")
+                }
+                _ => Some("Your Privacy Choices"),
+            },
+            _ => None,
+        }
+    }
+
+    /// What a person reads for this channel: the statutory title of an opt-out link
+    /// (`"Do Not Sell or Share My Personal Information" link`), else its own label,
+    /// else the label of its kind. Every notice and the diff name channels through this.
+    pub fn title(&self) -> String {
+        if let Some(title) = self.statutory_title() {
+            return format!("\"{title}\" link");
+        }
+        self.label.clone().unwrap_or_else(|| self.kind.label().to_owned())
     }
 }

@@ -156,12 +156,16 @@ fn to_diagnostic(error: &YamlError) -> Diagnostic {
 fn breach_in_words(breach: &serde_saphyr::budget::BudgetBreach) -> String {
     use serde_saphyr::budget::BudgetBreach as Breach;
     match breach {
-        Breach::Depth { .. } => format!("nested more than {} levels deep", limits::MANIFEST_DEPTH_MAX),
+        Breach::Depth { .. } => {
+            format!("nested more than {} levels deep", limits::MANIFEST_DEPTH_MAX)
+        }
         Breach::Nodes { .. } => format!("more than {} YAML nodes", limits::MANIFEST_NODES_MAX),
         Breach::Aliases { .. } => format!("more than {} aliases", limits::MANIFEST_ALIASES_MAX),
         Breach::Documents { .. } => "more than one YAML document (`---`)".to_owned(),
         Breach::ScalarBytes { .. } => "more text than the file size limit".to_owned(),
-        Breach::Anchors { .. } | Breach::Events { .. } => "too many YAML anchors or events".to_owned(),
+        Breach::Anchors { .. } | Breach::Events { .. } => {
+            "too many YAML anchors or events".to_owned()
+        }
         _ => "a YAML structure too large to read safely".to_owned(),
     }
 }

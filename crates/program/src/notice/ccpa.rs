@@ -94,17 +94,14 @@ fn sale_statement(program: &Program) -> Text {
     }
 }
 
-/// The link of an opt-out channel, titled as the law names it.
+/// The link of an opt-out channel, titled as the law names it: the
+/// statutory title, never the channel's own `label` (lowering warns about one).
 fn opt_out_link(channel: &Channel) -> Text {
-    let title = channel.label.clone().unwrap_or_else(|| {
-        match channel.kind {
-            ChannelKind::DoNotSellLink => "Do Not Sell or Share My Personal Information",
-            ChannelKind::LimitLink => "Limit the Use of My Sensitive Personal Information",
-            ChannelKind::PrivacyChoicesLink => "Your Privacy Choices",
-            _ => channel.kind.label(),
-        }
-        .to_owned()
-    });
+    let title = match channel.statutory_title() {
+        Some(title) => title.to_owned(),
+        // Only opt-out links are passed here; any other channel reads as it always does.
+        None => channel.title(),
+    };
     match &channel.url {
         Some(url) => Text::new().link(Link::Web { text: title, url: url.clone() }),
         None => Text::from(title),
@@ -726,5 +723,21 @@ mod tests {
             common::channel_label(&channel(ChannelKind::LimitLink)),
             ChannelKind::LimitLink.label()
         );
+        // a custom label never becomes the link's text or its name in a list.
+        let labelled = Channel {
+            label: Some("Click here to win".into()),
+            ..channel(ChannelKind::DoNotSellLink)
+        };
+        assert_eq!(
+            opt_out_link(&labelled).to_plain(),
+            "Do Not Sell or Share My Personal Information"
+        );
+        assert_eq!(common::channel_label(&labelled), ChannelKind::DoNotSellLink.label());
+        // of the two titles §7015 allows, the manifest may choose the other one.
+        let california = Channel {
+            label: Some("Your California Privacy Choices".into()),
+            ..channel(ChannelKind::PrivacyChoicesLink)
+        };
+        assert_eq!(opt_out_link(&california).to_plain(), "Your California Privacy Choices");
     }
 }

@@ -6,12 +6,11 @@
 //! panic.
 
 use ombud_core::{
-    ChannelKind, Law, Reference, RequestType, RetentionReason, SignalStance, SystemRole,
-    VerificationMethod,
+    ChannelKind, Law, Reference, RequestType, RetentionReason, SignalStance, VerificationMethod,
 };
 
 use super::doc::{Link, Section, Text};
-use crate::model::{Channel, Contact, Program, Right, SystemKind};
+use crate::model::{Channel, Contact, Program, Right};
 
 /// Names of the categories at these indices, in the given order.
 pub(super) fn category_names(program: &Program, indices: &[usize]) -> Vec<String> {
@@ -71,30 +70,10 @@ pub(super) fn categories_from_source(program: &Program, source: usize) -> Vec<us
         .collect()
 }
 
-/// What a person reads for a channel: its own label, or the label of its kind.
+/// What a person reads for a channel: the statutory title of an opt-out link, its own
+/// label, or the label of its kind (see [`Channel::title`]; R-150, R-151).
 pub(super) fn channel_label(channel: &Channel) -> String {
-    // The law fixes the titles of the opt-out links (Civ. Code §1798.135(a), R-150;
-    // 11 CCR §7015, R-151): a custom label never replaces them.
-    if let Some(title) = statutory_link_title(channel) {
-        return title.to_owned();
-    }
-    channel.label.clone().unwrap_or_else(|| channel.kind.label().to_owned())
-}
-
-/// The title the law requires for an opt-out link, if this channel is one.
-pub(crate) fn statutory_link_title(channel: &Channel) -> Option<&'static str> {
-    match channel.kind {
-        ChannelKind::DoNotSellLink => Some(ChannelKind::DoNotSellLink.label()),
-        ChannelKind::LimitLink => Some(ChannelKind::LimitLink.label()),
-        // §7015 allows either of two titles for the alternative opt-out link.
-        ChannelKind::PrivacyChoicesLink => match channel.label.as_deref() {
-            Some(label) if label.trim_matches('"') == "Your California Privacy Choices" => {
-                Some("\"Your California Privacy Choices\" link")
-            }
-            _ => Some(ChannelKind::PrivacyChoicesLink.label()),
-        },
-        _ => None,
-    }
+    channel.title()
 }
 
 /// One channel as a list item: "**Online form:** https://…".
@@ -244,52 +223,22 @@ pub(super) fn retention_items(program: &Program) -> Vec<Text> {
 /// The deletion exceptions the program's systems declare, for one family of law: what
 /// is kept, under which exception and for how long. A notice that lists them tells
 /// people in advance what a deletion request will not remove (R-095, R-096, R-262).
+/// The same list is what `diff` compares (R-155), from [`Program::deletion_exceptions`].
 pub(super) fn declared_exceptions(program: &Program, gdpr: bool) -> Vec<Text> {
-    let mut by_reason: Vec<(RetentionReason, Vec<usize>, Vec<String>)> = Vec::new();
-    for system in &program.systems {
-        let SystemKind::Database { tables, .. } = &system.kind else { continue };
-        if system.role == SystemRole::Processor {
-            continue; // The customer decides about processor data.
-        }
-        for table in tables {
-            let Some(retain) = &table.retain else { continue };
-            let Some(reason) = retain.reason else { continue };
-            if matches!(reason, RetentionReason::Gdpr(_)) != gdpr {
-                continue;
-            }
-            let position = match by_reason.iter().position(|(r, _, _)| *r == reason) {
-                Some(position) => position,
-                None => {
-                    by_reason.push((reason, Vec::new(), Vec::new()));
-                    by_reason.len() - 1
-                }
-            };
-            let Some((_, categories, periods)) = by_reason.get_mut(position) else { continue };
-            for column in &table.columns {
-                if !categories.contains(&column.category) {
-                    categories.push(column.category);
-                }
-            }
-            if let Some(period) = &retain.period
-                && !periods.contains(period)
-            {
-                periods.push(period.clone());
-            }
-        }
-    }
-    by_reason.sort_by_key(|(reason, _, _)| reason.id());
-    by_reason
+    program
+        .deletion_exceptions()
         .into_iter()
-        .map(|(reason, mut categories, periods)| {
-            categories.sort_unstable();
+        .filter(|exception| matches!(exception.reason, RetentionReason::Gdpr(_)) == gdpr)
+        .map(|exception| {
+            let reason = exception.reason;
             let mut text =
                 Text::new().strong(reason.label()).plain(format!(" ({})", reason.citation()));
-            let names = category_names(program, &categories);
+            let names = category_names(program, &exception.categories);
             if !names.is_empty() {
                 text = text.plain(format!(": {}", list(&names)));
             }
-            if !periods.is_empty() {
-                text = text.plain(format!(", kept for {}", periods.join("; ")));
+            if !exception.periods.is_empty() {
+                text = text.plain(format!(", kept for {}", exception.periods.join("; ")));
             }
             text.plain(".")
         })
@@ -346,11 +295,10 @@ pub(super) fn changes_section(program: &Program) -> Section {
     section
 }
 
-/// Whether some data is held for business customers, as their service provider or
-/// processor (`role: processor` systems). Requests about it go to the customer
-/// (R-200: service providers do not act on requests sent to them directly).
+/// Whether some data is held for business customers (see
+/// [`Program::processes_for_customers`]; R-200, GDPR Art 28).
 pub(super) fn processes_for_customers(program: &Program) -> bool {
-    program.systems.iter().any(|system| system.role == SystemRole::Processor)
+    program.processes_for_customers()
 }
 
 /// How Do Not Track is answered (CalOPPA §22575(b)(5), R-221(5)).

@@ -3,8 +3,11 @@
 //! the right to complain (Art 77) and children's consent (Art 8, R-254).
 //!
 //! **Invariant:** every statement is derived from the program; where the program is
-//! silent the notice says what the GDPR guarantees anyway. The right to complain and the
-//! statement on automated decisions are always present. All wording is our own.
+//! silent the notice says what the GDPR guarantees anyway, and never a fact about us it
+//! was not told: the statements on automated decisions (Art 13(2)(f)) and on whether data
+//! must be provided (Art 13(2)(e)) appear only when the manifest's `gdpr:` block declares
+//! them, and a processor's contract only when `contract: true`. The right to complain is
+//! always present. All wording is our own.
 
 use ombud_core::{GdprLawfulBasis, Law, RecipientRole, Reference, RequestType, SignalStance};
 
@@ -12,21 +15,22 @@ use super::common::{
     self, category_names, exercise_blocks, join, list, lowercase_first, purpose_names, source_names,
 };
 use super::doc::{Block, Document, Link, Section, Table, Text};
-use crate::model::Program;
+use crate::model::{Program, Recipient};
 
 /// The name of the notice, for the title and the footer.
 const NAME: &str = "Privacy Notice (GDPR)";
 
 /// Builds the GDPR notice.
 pub(super) fn build(program: &Program) -> Document {
-    let mut sections =
-        vec![who_we_are(program), data(program), purposes(program), recipients(program)];
+    let mut sections = vec![who_we_are(program), data(program), purposes(program)];
+    sections.extend(provision(program));
+    sections.push(recipients(program));
     sections.push(transfers(program));
     sections.push(retention(program));
     sections.push(rights(program));
     sections.extend(consent(program));
     sections.push(complaints(program));
-    sections.push(automated_decisions());
+    sections.extend(automated_decisions(program));
     sections.push(children(program));
     sections.push(signals(program));
     sections.extend(california(program));
@@ -216,10 +220,16 @@ fn purposes(program: &Program) -> Section {
 }
 
 /// How a recipient stands towards the data, in GDPR terms (Art 4(7)-(8), Art 28).
-fn role(role: RecipientRole) -> &'static str {
-    match role {
-        RecipientRole::ServiceProvider | RecipientRole::Contractor => {
+/// Only a declared contract is claimed: Art 28(3) makes the contract the place where a
+/// processor is bound to our instructions, so without one (lint L018) the notice says
+/// only that it processes the data for us.
+fn role(recipient: &Recipient) -> &'static str {
+    match recipient.role {
+        RecipientRole::ServiceProvider | RecipientRole::Contractor if recipient.contract => {
             "Processor: uses the data only on our instructions, under a contract"
+        }
+        RecipientRole::ServiceProvider | RecipientRole::Contractor => {
+            "Processor: processes the data on our behalf"
         }
         RecipientRole::ThirdParty => "Separate controller: decides for itself how to use the data",
         RecipientRole::Affiliate => "A company in our group, as a separate controller",
@@ -247,7 +257,7 @@ fn recipients(program: &Program) -> Section {
         let purposes = purpose_names(program, &purposes);
         rows.push(vec![
             name,
-            Text::from(role(recipient.role)),
+            Text::from(role(recipient)),
             Text::from(list(&category_names(program, &categories))),
             Text::from(if purposes.is_empty() {
                 "As described above".to_owned()
@@ -453,13 +463,48 @@ fn complaints(program: &Program) -> Section {
     section
 }
 
-fn automated_decisions() -> Section {
-    // Art 13(2)(f), Art 22, R-267: the program declares no automated decision-making.
+/// Art 13(2)(f), Art 22, R-267: the existence of automated decision-making and, where
+/// there is some, the logic involved and its significance and consequences. Only what
+/// the manifest declares: with nothing declared there is no section (lint L033).
+fn automated_decisions(program: &Program) -> Option<Section> {
+    let info = program.gdpr.as_ref()?;
     let mut section = Section::new("Automated decisions");
-    section.para(
-        "We do not make decisions about you based solely on automated processing, including profiling, that have legal effects on you or affect you in a similarly significant way.",
-    );
-    section
+    match info.automated_decisions? {
+        false => section.para(
+            "We do not make decisions about you based solely on automated processing, including profiling, that have legal effects on you or affect you in a similarly significant way.",
+        ),
+        true => {
+            section.para(
+                "We make some decisions about you based solely on automated processing, including profiling, that have legal effects on you or affect you in a similarly significant way (Article 22).",
+            );
+            if let Some(logic) = info.automated_decisions_logic.as_deref() {
+                section.para(
+                    Text::new()
+                        .strong("How these decisions are made and what they mean for you:")
+                        .plain(format!(" {}", logic.trim())),
+                );
+            }
+            // Art 22(3): what the GDPR itself guarantees when such a decision rests on a
+            // contract or on explicit consent; stated as the law's, not as our promise.
+            section.para(
+                "Where such a decision is necessary for a contract with you or based on your explicit consent, you have the right to have a person review it, to express your point of view and to contest the decision (Article 22(3)). You can use it through the contact details in “Who we are”.",
+            );
+        }
+    }
+    Some(section)
+}
+
+/// Art 13(2)(e): whether providing the data is required by law or by contract or to
+/// enter into a contract, whether people must provide it, and the consequences of not
+/// providing it. Only what the manifest declares (lint L034 asks for it).
+fn provision(program: &Program) -> Option<Section> {
+    let text = program.gdpr.as_ref()?.provision.as_deref()?.trim();
+    if text.is_empty() {
+        return None;
+    }
+    let mut section = Section::new("Do you have to give us your data?");
+    section.para(text.to_owned());
+    Some(section)
 }
 
 fn children(program: &Program) -> Section {

@@ -218,3 +218,15 @@ fn opt_out_links_keep_their_statutory_titles_r150_r151() {
               = help: remove `label:`; the notice uses the statutory title (Civ. Code §1798.135(a), 11 CCR §7015)"#]],
     );
 }
+
+#[test]
+fn third_party_tracking_must_be_declared_r221_6() {
+    // CalOPPA §22575(b)(6): the notice states whether others track people across sites,
+    // so a manifest that is silent on it is refused rather than read as "nobody does".
+    check(
+        &replaced(", third_party_tracking: false }", " }"),
+        expect![[r#"
+            t.yaml:25:24: error[P003]: missing field `third_party_tracking` in this mapping
+              = help: add `third_party_tracking:` to the mapping; `ombud schema` says what it takes"#]],
+    );
+}

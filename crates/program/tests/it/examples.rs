@@ -289,8 +289,12 @@ const SEED_002_RECIPIENTS: &[&str] = &[
     "merger, acquisition, liquidation or bankruptcy",
 ];
 
-/// Seed 002's lawful bases, GDPR rights, newsletter, minors and signals statements.
+/// Seed 002's lawful bases, GDPR rights, newsletter, minors and signals statements, and
+/// its statement that contact information must be given to use certain services and to
+/// receive the newsletter (GDPR Art 13(2)(e), R-268).
 const SEED_002_RIGHTS: &[&str] = &[
+    "you must give us your contact information to use certain of our services",
+    "to receive our newsletter",
     "your consent",
     "our legitimate interests",
     "performance of a contract",

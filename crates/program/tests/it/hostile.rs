@@ -227,7 +227,10 @@ fn yaml_nodes_are_limited() {
     assert!(well_formed(&check_str(&with_examples(1_000))));
     let checked = check_str(&with_examples(limits::MANIFEST_NODES_MAX));
     assert_eq!(codes(&checked), ["P006"]);
-    assert_eq!(checked.diagnostics[0].message, "the manifest exceeds a safety limit: more than 200000 YAML nodes");
+    assert_eq!(
+        checked.diagnostics[0].message,
+        "the manifest exceeds a safety limit: more than 200000 YAML nodes"
+    );
 }
 
 /// The minimal program with `count` sources.
@@ -236,7 +239,11 @@ fn with_sources(count: usize) -> String {
     for index in 0..count {
         sources.push_str(&format!("  - {{ id: s{index}, name: Source }}\n"));
     }
-    VALID.replacen("sources:\n  - { id: direct, name: Directly from you }\n", &format!("{sources}  - {{ id: direct, name: Directly from you }}\n"), 1)
+    VALID.replacen(
+        "sources:\n  - { id: direct, name: Directly from you }\n",
+        &format!("{sources}  - {{ id: direct, name: Directly from you }}\n"),
+        1,
+    )
 }
 
 #[test]
@@ -258,11 +265,20 @@ fn ids_are_limited_at_the_limit_and_one_past() {
 
 #[test]
 fn texts_are_limited_at_the_limit_and_one_past() {
-    let name = |length: usize| VALID.replacen("name: Contact details", &format!("name: {}", "n".repeat(length)), 1);
+    let name = |length: usize| {
+        VALID.replacen("name: Contact details", &format!("name: {}", "n".repeat(length)), 1)
+    };
     assert!(well_formed(&check_str(&name(limits::TEXT_BYTES_MAX))));
     let past = check_str(&name(limits::TEXT_BYTES_MAX + 1));
     assert_eq!(codes(&past), ["V006"]);
-    let note = VALID.replacen("{ right: know, channels: [form] }", &format!("{{ right: know, channels: [form], note: {} }}", "n".repeat(limits::TEXT_BYTES_MAX + 1)), 1);
+    let note = VALID.replacen(
+        "{ right: know, channels: [form] }",
+        &format!(
+            "{{ right: know, channels: [form], note: {} }}",
+            "n".repeat(limits::TEXT_BYTES_MAX + 1)
+        ),
+        1,
+    );
     assert_eq!(codes(&check_str(&note)), ["V006"], "every free text is limited, not only names");
 }
 

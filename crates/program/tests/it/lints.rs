@@ -12,7 +12,7 @@ use ombud_core::{
     Law, RecipientRole, RequestType, RetentionReason, SignalStance, SystemRole, VerificationMethod,
 };
 use ombud_program::lint::{self, LINTS};
-use ombud_program::model::{MinorsSale, Right, SystemKind, Table};
+use ombud_program::model::{GdprInfo, MinorsSale, Right, SystemKind, Table};
 use ombud_program::{CheckOptions, Date, Diagnostic, Program, check_text};
 
 const BASE: &str = include_str!("fixtures/base.yaml");
@@ -707,7 +707,38 @@ fn l018_a_service_provider_without_a_contract_is_a_warning_r005() {
     let mut p = base();
     let processor = recipient(&p, "payment_processor");
     p.recipients[processor].contract = false;
-    fires_naming(&p, "L018", &["`payment_processor`"]);
+    // Under both laws, one finding names both (Civ. Code §1798.100(d), GDPR Art 28(3)).
+    fires_naming(&p, "L018", &["`payment_processor`", "the CCPA and the GDPR require"]);
+}
+
+#[test]
+fn l018_a_processor_without_a_contract_under_the_gdpr_is_a_warning_r005_art28_3() {
+    let mut p = base();
+    p.jurisdictions = vec![Law::Gdpr];
+    let processor = recipient(&p, "payment_processor");
+    p.recipients[processor].contract = false;
+    fires_naming(&p, "L018", &["`payment_processor`", "the GDPR requires", "on our behalf"]);
+}
+
+#[test]
+fn l018_a_processor_that_only_holds_data_in_a_system_needs_a_contract_under_the_gdpr_art28_3() {
+    let mut p = base();
+    p.jurisdictions = vec![Law::Gdpr];
+    let processor = recipient(&p, "payment_processor");
+    p.recipients[processor].contract = false;
+    p.disclosures.remove(1);
+    fires_naming(&p, "L018", &["`payment_processor`", "the GDPR requires"]);
+}
+
+#[test]
+fn l018_quiet_for_a_separate_controller_under_the_gdpr_alone_art28() {
+    // Art 28 binds processors; a third party that decides for itself is a controller,
+    // and selling to one is a CCPA matter.
+    let mut p = base();
+    p.jurisdictions = vec![Law::Gdpr];
+    let ads = recipient(&p, "ad_partners");
+    p.recipients[ads].contract = false;
+    quiet(&p, "L018");
 }
 
 #[test]
@@ -1115,4 +1146,146 @@ fn l031_quiet_without_an_opt_out_under_virginia_when_nothing_is_sold() {
     without_right(&mut p, RequestType::OptOutSaleShare);
     sell_nothing(&mut p);
     clean(&p);
+}
+
+// ---------------------------------------------------------------------------------
+// L032 sharing-without-tracking-disclosure
+
+#[test]
+fn l032_sharing_while_saying_nobody_tracks_across_sites_is_a_warning_r221_6() {
+    let mut p = base();
+    p.signals.third_party_tracking = false;
+    fires_naming(
+        &p,
+        "L032",
+        &["cross-context behavioral advertising", "`third_party_tracking: false`"],
+    );
+}
+
+#[test]
+fn l032_points_at_signals_r221_6() {
+    check_rendered(
+        &edit("third_party_tracking: true", "third_party_tracking: false"),
+        expect![[r#"
+            base.yaml:205:3: warning[L032]: personal information is shared for cross-context behavioral advertising, but `third_party_tracking: false` tells people that no other company collects their activity across websites
+              = help: set `signals.third_party_tracking: true`: the companies that receive shared data collect people's activity over time and across sites; or, if no disclosure is for cross-context behavioral advertising, mark it `shared: false`
+              = law: R-221; Bus. & Prof. Code §22575(b)(6), Civ. Code §1798.140(ah)"#]],
+    );
+}
+
+#[test]
+fn l032_quiet_when_data_is_sold_but_not_shared() {
+    // A sale is not by itself cross-context behavioral advertising (§1798.140(ad), (ah)).
+    let mut p = base();
+    p.signals.third_party_tracking = false;
+    for disclosure in &mut p.disclosures {
+        disclosure.shared = false;
+    }
+    assert!(p.sells());
+    quiet(&p, "L032");
+}
+
+#[test]
+fn l032_quiet_when_tracking_by_others_is_declared() {
+    let p = base();
+    assert!(p.shares() && p.signals.third_party_tracking);
+    quiet(&p, "L032");
+}
+
+// ---------------------------------------------------------------------------------
+// L033 automated-decisions-undeclared
+
+fn gdpr_info(p: &mut Program) -> &mut GdprInfo {
+    p.gdpr.as_mut().expect("base declares a gdpr block")
+}
+
+#[test]
+fn l033_a_gdpr_program_silent_on_automated_decisions_is_a_warning_r267_r268() {
+    let mut p = base();
+    gdpr_info(&mut p).automated_decisions = None;
+    fires_naming(&p, "L033", &["automated processing"]);
+}
+
+#[test]
+fn l033_l034_without_a_gdpr_block_point_at_the_jurisdictions_r268() {
+    let text = BASE.split("\n# GDPR Art 13(2)").next().unwrap_or_default().to_owned()
+        + BASE.split("Everything else is up to you.\n").nth(1).unwrap_or_default();
+    assert!(!text.contains("gdpr:\n"));
+    check_rendered(
+        &text,
+        expect![[r#"
+            base.yaml:25:17: warning[L033]: the program does not say whether it makes decisions based solely on automated processing
+              = help: add `gdpr: { automated_decisions: false }`, or `true` with `automated_decisions_logic:` describing the logic and its significance and consequences for people
+              = law: R-267, R-268; GDPR Art 13(2)(f), Art 22
+            base.yaml:25:17: warning[L034]: the program does not say whether people must provide their personal data, or what happens if they do not
+              = help: add `gdpr: { provision: … }`: whether providing the data is required by law or by a contract or to enter into one, whether people must provide it, and the consequences of not providing it
+              = law: R-268; GDPR Art 13(2)(e)"#]],
+    );
+}
+
+#[test]
+fn l033_automated_decisions_without_their_logic_are_an_error_art13_2_f() {
+    // Lowering refuses it (V004): the notice cannot state what it was not told.
+    check_rendered(
+        &edit("automated_decisions: false", "automated_decisions: true"),
+        expect![[r#"
+            base.yaml:211:24: error[V004]: automated decisions are declared without the information the notice must give about them
+              = help: add `automated_decisions_logic:` with meaningful information about the logic involved and the significance and consequences for people (GDPR Art 13(2)(f))
+              = law: R-267, R-268; GDPR Art 13(2)(f), Art 22"#]],
+    );
+}
+
+#[test]
+fn l033_logic_without_automated_decisions_is_an_error_art13_2_f() {
+    check_rendered(
+        &edit(
+            "automated_decisions: false",
+            "automated_decisions: false\n  automated_decisions_logic: A score decides.",
+        ),
+        expect![[r#"
+            base.yaml:212:30: error[V004]: `automated_decisions_logic` is given, but `automated_decisions` is not `true`
+              = help: set `automated_decisions: true` if such decisions are made, or remove `automated_decisions_logic`"#]],
+    );
+}
+
+#[test]
+fn l033_quiet_when_automated_decisions_are_declared_with_their_logic_art22() {
+    let text = edit(
+        "automated_decisions: false",
+        "automated_decisions: true\n  automated_decisions_logic: >-\n    Orders are screened for fraud by a score; a high score cancels the order.",
+    );
+    assert!(check(&text).is_empty(), "{}", render(&check(&text)));
+}
+
+#[test]
+fn l033_quiet_when_not_under_gdpr() {
+    let mut p = base();
+    p.jurisdictions.retain(|law| *law != Law::Gdpr);
+    p.gdpr = None;
+    quiet(&p, "L033");
+}
+
+// ---------------------------------------------------------------------------------
+// L034 provision-requirement-undeclared
+
+#[test]
+fn l034_a_gdpr_program_silent_on_whether_data_must_be_provided_is_a_warning_r268() {
+    let mut p = base();
+    gdpr_info(&mut p).provision = None;
+    fires_naming(&p, "L034", &["must provide"]);
+}
+
+#[test]
+fn l034_a_blank_provision_says_nothing_r268() {
+    let mut p = base();
+    gdpr_info(&mut p).provision = Some("  ".into());
+    fires(&p, "L034");
+}
+
+#[test]
+fn l034_quiet_when_not_under_gdpr() {
+    let mut p = base();
+    p.jurisdictions.retain(|law| *law != Law::Gdpr);
+    p.gdpr = None;
+    quiet(&p, "L034");
 }

@@ -322,3 +322,111 @@ fn a_program_with_broken_indices_still_renders_and_diffs() {
     let changes = ombud_program::diff::diff(&original, &program);
     let _ = ombud_program::diff::render_changes(&original, &program, &changes);
 }
+
+#[test]
+fn a_custom_label_never_replaces_the_statutory_opt_out_title_r150_r151() {
+    // Civ. Code §1798.135(a)(1): the link is titled "Do Not Sell or Share My Personal
+    // Information", whatever the manifest's `label` says (lowering warns about it).
+    let dns = r#"{ id: dns, kind: do_not_sell_link, url: "https://www.example.com/privacy/do-not-sell" }"#;
+    let labelled = r#"{ id: dns, kind: do_not_sell_link, url: "https://www.example.com/privacy/do-not-sell", label: Click here to win }"#;
+    for format in [Format::Markdown, Format::Html] {
+        let notice = render_edited(dns, labelled, NoticeLaw::Ccpa, format);
+        assert!(!notice.contains("Click here"), "{format:?}: the custom label is shown");
+        assert!(
+            notice.contains("Do Not Sell or Share My Personal Information"),
+            "{format:?}: the statutory title is missing"
+        );
+    }
+    let markdown = render_edited(dns, labelled, NoticeLaw::Ccpa, Format::Markdown);
+    expect![[r#"
+        **We share some personal information. You can tell us to stop at any time: [Do Not Sell or Share My Personal Information](https://www.example.com/privacy/do-not-sell).**
+        - **"Do Not Sell or Share My Personal Information" link:** <https://www.example.com/privacy/do-not-sell>
+        - [Do Not Sell or Share My Personal Information](https://www.example.com/privacy/do-not-sell): opt out of the sale and sharing of your personal information."#]]
+    .assert_eq(&lines_with(&markdown, "privacy/do-not-sell"));
+}
+
+#[test]
+fn the_alternative_opt_out_link_keeps_one_of_its_two_titles_r151() {
+    // 11 CCR §7015: "Your Privacy Choices" or "Your California Privacy Choices", nothing else.
+    let dns = r#"{ id: dns, kind: do_not_sell_link, url: "https://www.example.com/privacy/do-not-sell" }"#;
+    let titles = |label: &str| {
+        let choices = format!(
+            r#"{{ id: dns, kind: privacy_choices_link, url: "https://www.example.com/privacy/choices", label: "{label}" }}"#
+        );
+        lines_with(
+            &render_edited(dns, &choices, NoticeLaw::Ccpa, Format::Markdown),
+            "privacy/choices",
+        )
+    };
+    let california = titles("Your California Privacy Choices");
+    assert!(california.contains("[Your California Privacy Choices]"), "{california}");
+    let custom = titles("Click here to win");
+    assert!(
+        !custom.contains("Click here") && custom.contains("[Your Privacy Choices]"),
+        "{custom}"
+    );
+}
+
+#[test]
+fn a_gdpr_notice_claims_a_processor_contract_only_when_one_is_declared_art28_3() {
+    let hosting = "  - id: hosting\n    name: Cloud hosting providers\n    role: service_provider\n    contract: true\n";
+    let without = hosting.replace("    contract: true\n", "");
+    let row = |text: &str| lines_with(text, "Cloud hosting providers");
+    let with_contract = render(&load(V1), NoticeLaw::Gdpr, Format::Markdown);
+    expect![[r#"
+        | **Cloud hosting providers** | Processor: uses the data only on our instructions, under a contract | Contact details; Account sign-in details; Purchase history; Browsing activity; Approximate location; Ride and fitness data | Processing orders and accounts; Ride tracking in our app |"#]]
+    .assert_eq(&row(&with_contract));
+    let without_contract = render_edited(hosting, &without, NoticeLaw::Gdpr, Format::Markdown);
+    expect![[r#"
+        | **Cloud hosting providers** | Processor: processes the data on our behalf | Contact details; Account sign-in details; Purchase history; Browsing activity; Approximate location; Ride and fitness data | Processing orders and accounts; Ride tracking in our app |"#]]
+    .assert_eq(&row(&without_contract));
+}
+
+#[test]
+fn automated_decisions_are_stated_only_as_declared_art13_2_f_art22() {
+    let section = |markdown: &str| {
+        markdown
+            .split("## Automated decisions")
+            .nth(1)
+            .map(|rest| rest.split("\n## ").next().unwrap_or_default().to_owned())
+    };
+    let declared_false = render(&load(V1), NoticeLaw::Gdpr, Format::Markdown);
+    expect![[r#"
+
+
+        We do not make decisions about you based solely on automated processing, including profiling, that have legal effects on you or affect you in a similarly significant way.
+    "#]]
+    .assert_eq(&section(&declared_false).unwrap_or_default());
+    let declared_true = render_edited(
+        "  automated_decisions: false\n",
+        "  automated_decisions: true\n  automated_decisions_logic: >-\n    Orders are screened for fraud by a score from the order's value, address and payment history; an order with a high score is cancelled and you are told why.\n",
+        NoticeLaw::Gdpr,
+        Format::Markdown,
+    );
+    expect![[r#"
+
+
+        We make some decisions about you based solely on automated processing, including profiling, that have legal effects on you or affect you in a similarly significant way (Article 22).
+
+        **How these decisions are made and what they mean for you:** Orders are screened for fraud by a score from the order's value, address and payment history; an order with a high score is cancelled and you are told why.
+
+        Where such a decision is necessary for a contract with you or based on your explicit consent, you have the right to have a person review it, to express your point of view and to contest the decision (Article 22(3)). You can use it through the contact details in “Who we are”.
+    "#]]
+    .assert_eq(&section(&declared_true).unwrap_or_default());
+    // Silence asserts nothing: no section at all (lint L033 asks for the declaration).
+    let silent =
+        render_edited("  automated_decisions: false\n", "", NoticeLaw::Gdpr, Format::Markdown);
+    assert_eq!(section(&silent), None);
+}
+
+#[test]
+fn whether_data_must_be_provided_is_stated_only_as_declared_art13_2_e() {
+    let markdown = render(&load(V1), NoticeLaw::Gdpr, Format::Markdown);
+    assert!(markdown.contains("## Do you have to give us your data?"));
+    let start = "  provision: >-\n";
+    let at = V1.find(start).expect("v1 declares a provision");
+    let end = V1[at..].find("\n\n").map_or(V1.len(), |e| at + e + 1);
+    let silent =
+        render(&load(&format!("{}{}", &V1[..at], &V1[end..])), NoticeLaw::Gdpr, Format::Markdown);
+    assert!(!silent.contains("give us your data"), "an undeclared provision is asserted");
+}
