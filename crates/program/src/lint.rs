@@ -109,6 +109,8 @@ lints! {
         "a program under the GDPR does not say whether it makes decisions based solely on automated processing";
     "L034" "provision-requirement-undeclared" Warning "R-268; GDPR Art 13(2)(e)"
         "a program under the GDPR does not say whether people must provide their data and what happens if they do not";
+    "L035" "too-few-opt-out-methods" Error "R-110, R-140; 11 CCR §7026(a)(1), §7027(b)(1)"
+        "the opt-out of sale or sharing, or the right to limit, has fewer than two methods";
 }
 
 /// The citation of a lint by code; empty for an unknown code.
@@ -147,8 +149,50 @@ pub fn run(program: &Program, options: &CheckOptions) -> Vec<Diagnostic> {
     systems(program, &mut out);
     recipients(program, &mut out);
     tracking(program, &mut out);
+    opt_out_methods(program, &mut out);
     organization(program, options, &mut out);
     out
+}
+
+/// Opt-outs of sale or sharing and requests to limit need two or more methods under the
+/// CCPA; an honored opt-out preference signal (GPC) counts as one for the opt-out
+/// (11 CCR §7026(a)(1), R-110) but not for the right to limit (§7027(b)(1), R-140).
+/// Two channels of the same kind are one method.
+fn opt_out_methods(program: &Program, out: &mut Vec<Diagnostic>) {
+    if !program.covers(Law::Ccpa) {
+        return;
+    }
+    for (right, needed, signal_counts) in [
+        (RequestType::OptOutSaleShare, program.sells() || program.shares(), true),
+        (RequestType::LimitSensitive, true, false),
+    ] {
+        let Some(offered) = program.right_for(right, Law::Ccpa) else { continue };
+        if !needed || offered.channels.is_empty() {
+            continue; // L013 speaks for a right with no channel at all.
+        }
+        let mut kinds: Vec<ChannelKind> = offered
+            .channels
+            .iter()
+            .filter_map(|&c| program.channels.get(c))
+            .map(|c| c.kind)
+            .collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        let signal = signal_counts && program.signals.gpc == SignalStance::Honor;
+        let methods = kinds.len() + usize::from(signal);
+        if methods < 2 {
+            out.push(emit(
+                "L035",
+                offered.span,
+                format!("`{right}` can be exercised through only one method"),
+                if signal_counts {
+                    "offer a second method (the \"Do Not Sell or Share\" link, a form, email or telephone), or honor Global Privacy Control, which counts as one"
+                } else {
+                    "offer a second method, such as the \"Limit the Use of My Sensitive Personal Information\" link and an email address or telephone number"
+                },
+            ));
+        }
+    }
 }
 
 /// Under laws where "sale" and opt-outs exist: California and the US state laws.

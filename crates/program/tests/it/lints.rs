@@ -1289,3 +1289,38 @@ fn l034_quiet_when_not_under_gdpr() {
     p.gdpr = None;
     quiet(&p, "L034");
 }
+
+// ---------------------------------------------------------------------------------
+// L035 too-few-opt-out-methods
+
+#[test]
+fn l035_an_opt_out_with_one_method_and_gpc_ignored_is_an_error_r110() {
+    let mut p = base();
+    p.signals.gpc = SignalStance::Ignore;
+    let opt_out = right(&mut p, RequestType::OptOutSaleShare);
+    opt_out.channels.truncate(1);
+    fires_naming(&p, "L035", &["`opt_out_sale_share`"]);
+}
+
+#[test]
+fn l035_quiet_when_an_honored_gpc_is_the_second_method_r110() {
+    let mut p = base();
+    right(&mut p, RequestType::OptOutSaleShare).channels.truncate(1);
+    quiet(&p, "L035");
+}
+
+#[test]
+fn l035_a_limit_right_with_one_method_is_an_error_even_with_gpc_r140() {
+    let mut p = base();
+    right(&mut p, RequestType::LimitSensitive).channels.truncate(1);
+    fires_naming(&p, "L035", &["`limit_sensitive`"]);
+}
+
+#[test]
+fn l035_two_channels_of_one_kind_are_one_method() {
+    let mut p = base();
+    let limit = right(&mut p, RequestType::LimitSensitive);
+    let first = limit.channels[0];
+    limit.channels = vec![first, first];
+    fires(&p, "L035");
+}
