@@ -28,9 +28,6 @@ pub fn tidy(root: &Path) -> Vec<String> {
                 "{relative}: the file must start with a `//!` comment saying what it is"
             ));
         }
-        if relative.ends_with("xtask/src/lib.rs") {
-            continue; // This file names the patterns it looks for.
-        }
         for (pattern, why) in FORBIDDEN {
             if text.contains(pattern) {
                 problems.push(format!("{relative}: contains `{pattern}`: {why}"));
@@ -61,12 +58,14 @@ pub fn tidy(root: &Path) -> Vec<String> {
     problems
 }
 
+// Each pattern is spelled in two halves so that this file, and the before-stop hook
+// that greps added lines for the same patterns, never see them whole here.
 const FORBIDDEN: &[(&str, &str)] = &[
-    ("dbg!(", "remove debugging output"),
-    ("todo!(", "finish it or leave it out"),
-    ("unimplemented!(", "finish it or leave it out"),
-    ("#[ignore]", "assert the real behaviour instead of skipping the test"),
-    ("#[should_panic]", "check the `Err` instead of expecting a panic"),
+    (concat!("dbg", "!("), "remove debugging output"),
+    (concat!("todo", "!("), "finish it or leave it out"),
+    (concat!("unimplemented", "!("), "finish it or leave it out"),
+    (concat!("#[", "ignore]"), "assert the real behaviour instead of skipping the test"),
+    (concat!("#[", "should_panic]"), "check the `Err` instead of expecting a panic"),
 ];
 
 fn collect_rust_files(folder: &Path, out: &mut Vec<PathBuf>) {
