@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 use ombud_program::notice::{Format, NoticeLaw};
 use ombud_program::{CheckOptions, Date};
 
+#[path = "../tests/it/generate.rs"]
+mod generate;
+
 const EXAMPLES: [(&str, &str); 3] = [
     ("instruments", include_str!("../../../examples/instruments.yaml")),
     ("events", include_str!("../../../examples/events.yaml")),
@@ -70,30 +73,11 @@ fn large_inventory(tables: usize) -> String {
     text
 }
 
-/// The worst case for "did you mean": `count` purposes with long, similar ids and as many
-/// categories naming purposes that do not exist (the shape of the hostile test).
-fn unknown_references(count: usize) -> String {
-    let mut text = String::from(
-        "ombud: 1\norganization: { name: Fictional Co., contact: { email: privacy@fictional.example } }\njurisdictions: [ccpa]\nnotice: { version: \"1\", effective: \"2026-06-01\" }\nsources: [{ id: direct, name: You }]\nretention: [{ categories: [c0], period: One year }]\nrights: []\nminors: { sells_or_shares_under_16: false, sale_under_16: never, collects_under_13: false }\nsignals: { gpc: honor, do_not_track: ignore, third_party_tracking: false }\npurposes:\n",
-    );
-    let stem = "p".repeat(100);
-    for index in 0..count {
-        text.push_str(&format!("  - {{ id: {stem}{index:06}, name: Purpose }}\n"));
-    }
-    text.push_str("categories:\n");
-    for index in 0..count {
-        text.push_str(&format!(
-            "  - {{ id: c{index}, name: Category, ccpa: identifiers, sources: [direct], purposes: [{stem}x{index:05}] }}\n"
-        ));
-    }
-    text
-}
-
 fn main() {
     let options = CheckOptions { today: Date::parse("2026-11-22") };
     println!("{:<36} {:>21} {:>19} {:>14}", "operation", "", "", "throughput");
     for count in [1_000, 9_000] {
-        let text = unknown_references(count);
+        let text = generate::unknown_references(count);
         let timing = measure(1, || {
             black_box(ombud_program::check_text(black_box(&text), &options));
         });

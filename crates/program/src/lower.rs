@@ -36,14 +36,17 @@ pub fn lower(manifest: &raw::Manifest) -> (Program, Vec<Diagnostic>) {
 /// Ids declared in one namespace, with where each was declared.
 #[derive(Default)]
 struct Namespace {
+    /// What one id names ("category"), for messages.
     what: &'static str,
+    /// The manifest key that declares them ("categories"), for help.
+    key: &'static str,
     index_by_id: HashMap<String, usize>,
     ids: Vec<String>,
 }
 
 impl Namespace {
-    fn new(what: &'static str) -> Self {
-        Namespace { what, ..Namespace::default() }
+    fn new(what: &'static str, key: &'static str) -> Self {
+        Namespace { what, key, ..Namespace::default() }
     }
 }
 
@@ -104,13 +107,20 @@ impl Lowerer {
             );
         }
 
-        let categories_ns = self.declare("category", m.categories.iter().map(|c| &c.value.id));
-        let sources_ns = self.declare("source", m.sources.iter().map(|s| &s.value.id));
-        let purposes_ns = self.declare("purpose", m.purposes.iter().map(|p| &p.value.id));
-        let recipients_ns = self.declare("recipient", m.recipients.iter().map(|r| &r.value.id));
-        let channels_ns = self.declare("channel", m.channels.iter().map(|c| &c.value.id));
-        self.declare("subscription", m.subscriptions.iter().map(|s| &s.value.id));
-        self.declare("system", m.systems.iter().map(|s| &s.value.id));
+        let categories_ns =
+            self.declare(("category", "categories"), m.categories.iter().map(|c| &c.value.id));
+        let sources_ns = self.declare(("source", "sources"), m.sources.iter().map(|s| &s.value.id));
+        let purposes_ns =
+            self.declare(("purpose", "purposes"), m.purposes.iter().map(|p| &p.value.id));
+        let recipients_ns =
+            self.declare(("recipient", "recipients"), m.recipients.iter().map(|r| &r.value.id));
+        let channels_ns =
+            self.declare(("channel", "channels"), m.channels.iter().map(|c| &c.value.id));
+        self.declare(
+            ("subscription", "subscriptions"),
+            m.subscriptions.iter().map(|s| &s.value.id),
+        );
+        self.declare(("system", "systems"), m.systems.iter().map(|s| &s.value.id));
         for (what, count, span) in [
             ("disclosures", m.disclosures.len(), m.disclosures.first().map(|d| d.span)),
             ("retention rules", m.retention.len(), m.retention.first().map(|r| r.span)),
@@ -268,10 +278,10 @@ impl Lowerer {
     /// Records the ids of one namespace, reporting malformed and duplicate ones.
     fn declare<'a>(
         &mut self,
-        what: &'static str,
+        (what, key): (&'static str, &'static str),
         ids: impl Iterator<Item = &'a Sp<String>>,
     ) -> Namespace {
-        let mut namespace = Namespace::new(what);
+        let mut namespace = Namespace::new(what, key);
         let mut first_span: HashMap<String, Span> = HashMap::new();
         for (index, id) in ids.enumerate() {
             if index == limits::MANIFEST_LIST_ITEMS_MAX {
@@ -377,15 +387,18 @@ impl Lowerer {
     }
 
     fn resolve(&mut self, reference: &Sp<String>, namespace: &Namespace) -> Option<usize> {
-        self.resolve_with(reference, namespace, "V001", None)
+        let what = namespace.what;
+        self.resolve_as(reference, namespace, "V001", |id| format!("unknown {what} `{id}`"))
     }
 
-    fn resolve_with(
+    /// Resolves a reference; a miss is reported under `code` (with that lint's citation,
+    /// if it is one) and the message `describe` writes around the shortened id.
+    fn resolve_as(
         &mut self,
         reference: &Sp<String>,
         namespace: &Namespace,
         code: &'static str,
-        citation: Option<&'static str>,
+        describe: impl FnOnce(&str) -> String,
     ) -> Option<usize> {
         if let Some(&index) = namespace.index_by_id.get(&reference.value) {
             return Some(index);
@@ -394,21 +407,11 @@ impl Lowerer {
             .suggestions
             .closest(&reference.value, namespace.ids.iter().map(String::as_str))
             .map(|best| format!("did you mean `{best}`?"))
-            .unwrap_or_else(|| {
-                format!("declare it under `{}s:` or fix the id", plural_key(namespace.what))
-            });
-        let message = match code {
-            "L010" => format!(
-                "discloses category `{}`, which the program never collects",
-                short(&reference.value)
-            ),
-            "L014" => {
-                format!("column annotated with unknown category `{}`", short(&reference.value))
-            }
-            _ => format!("unknown {} `{}`", namespace.what, short(&reference.value)),
-        };
-        let mut diagnostic = Diagnostic::error(code, reference.span, message).with_help(help);
-        diagnostic.citation = citation;
+            .unwrap_or_else(|| format!("declare it under `{}:` or fix the id", namespace.key));
+        let mut diagnostic =
+            Diagnostic::error(code, reference.span, describe(&short(&reference.value)))
+                .with_help(help);
+        diagnostic.citation = Some(lint::citation(code)).filter(|citation| !citation.is_empty());
         self.push(diagnostic);
         None
     }
@@ -699,9 +702,9 @@ impl Lowerer {
         }
         let mut category_indices = Vec::new();
         for reference in &v.categories {
-            if let Some(index) =
-                self.resolve_with(reference, categories, "L010", Some(lint::citation("L010")))
-                && !category_indices.contains(&index)
+            if let Some(index) = self.resolve_as(reference, categories, "L010", |id| {
+                format!("discloses category `{id}`, which the program never collects")
+            }) && !category_indices.contains(&index)
             {
                 category_indices.push(index);
             }
@@ -1081,9 +1084,9 @@ impl Lowerer {
         let mut columns = Vec::new();
         for (column, category) in &v.columns {
             self.db_identifier(column, category.span, "column");
-            if let Some(index) =
-                self.resolve_with(category, categories, "L014", Some(lint::citation("L014")))
-            {
+            if let Some(index) = self.resolve_as(category, categories, "L014", |id| {
+                format!("column annotated with unknown category `{id}`")
+            }) {
                 columns.push(Column { name: column.clone(), category: index, span: category.span });
             }
         }
@@ -1185,13 +1188,6 @@ impl Lowerer {
             retain,
             span: v.name.span,
         }
-    }
-}
-
-fn plural_key(what: &str) -> &str {
-    match what {
-        "category" => "categorie",
-        other => other,
     }
 }
 

@@ -515,7 +515,7 @@ fn rights(program: &Program) -> Section {
             "We use the information you give us to confirm your identity only for that purpose.",
         );
     }
-    if common::processes_for_customers(program) {
+    if program.processes_for_customers() {
         // as a service provider we do not act on requests about a customer's
         // data ourselves; the customer (the business) does.
         section.para(
@@ -719,10 +719,7 @@ mod tests {
             opt_out_link(&channel(ChannelKind::PrivacyChoicesLink)).to_plain(),
             "Your Privacy Choices"
         );
-        assert_eq!(
-            common::channel_label(&channel(ChannelKind::LimitLink)),
-            ChannelKind::LimitLink.label()
-        );
+        assert_eq!(channel(ChannelKind::LimitLink).title(), ChannelKind::LimitLink.label());
         // a custom label never becomes the link's text or its name in a list.
         let labelled = Channel {
             label: Some("Click here to win".into()),
@@ -732,7 +729,7 @@ mod tests {
             opt_out_link(&labelled).to_plain(),
             "Do Not Sell or Share My Personal Information"
         );
-        assert_eq!(common::channel_label(&labelled), ChannelKind::DoNotSellLink.label());
+        assert_eq!(labelled.title(), ChannelKind::DoNotSellLink.label());
         // of the two titles §7015 allows, the manifest may choose the other one.
         let california = Channel {
             label: Some("Your California Privacy Choices".into()),

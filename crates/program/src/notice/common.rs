@@ -70,15 +70,9 @@ pub(super) fn categories_from_source(program: &Program, source: usize) -> Vec<us
         .collect()
 }
 
-/// What a person reads for a channel: the statutory title of an opt-out link, its own
-/// label, or the label of its kind (see [`Channel::title`]; ).
-pub(super) fn channel_label(channel: &Channel) -> String {
-    channel.title()
-}
-
 /// One channel as a list item: "**Online form:** https://…".
 pub(super) fn channel_item(channel: &Channel) -> Text {
-    let mut text = Text::new().strong(format!("{}:", channel_label(channel)));
+    let mut text = Text::new().strong(format!("{}:", channel.title()));
     let mut details: Vec<Text> = Vec::new();
     if let Some(url) = &channel.url {
         details.push(Text::new().link(Link::Web { text: url.clone(), url: url.clone() }));
@@ -293,12 +287,6 @@ pub(super) fn changes_section(program: &Program) -> Section {
         ),
     }
     section
-}
-
-/// Whether some data is held for business customers (see
-/// [`Program::processes_for_customers`]; R-200, GDPR Art 28).
-pub(super) fn processes_for_customers(program: &Program) -> bool {
-    program.processes_for_customers()
 }
 
 /// How Do Not Track is answered (CalOPPA §22575(b)(5), R-221(5)).

@@ -70,7 +70,7 @@ fn who_we_are(program: &Program) -> Section {
         "{controller} is the controller of your personal data: we decide why and how it is used. You can reach us about anything in this notice here:"
     ));
     section.list(common::organization_contact_items(program));
-    if common::processes_for_customers(program) {
+    if program.processes_for_customers() {
         // Art 28: for data we process for a customer, the customer is the controller
         // and answers requests; we assist it (Art 28(3)(e)).
         section.para(

@@ -6,6 +6,8 @@ use ombud_core::limits;
 use ombud_program::{CheckOptions, Checked, Unreadable, check};
 use proptest::prelude::*;
 
+use crate::generate;
+
 /// A small program that parses and lowers cleanly (lints may still speak).
 const VALID: &str = include_str!("fixtures/minimal.yaml");
 
@@ -188,28 +190,9 @@ proptest! {
     }
 }
 
-/// `count` categories with long ids, each naming a purpose that does not exist but
-/// looks like many that do: the worst case for "did you mean".
-fn many_unknown_references(count: usize) -> String {
-    let mut text = String::from(
-        "ombud: 1\norganization: { name: Fictional Co., contact: { email: privacy@fictional.example } }\njurisdictions: [ccpa]\nnotice: { version: \"1\", effective: \"2026-06-01\" }\nsources: [{ id: direct, name: You }]\nretention: [{ categories: [c0], period: One year }]\nrights: []\nminors: { sells_or_shares_under_16: false, sale_under_16: never, collects_under_13: false }\nsignals: { gpc: honor, do_not_track: ignore, third_party_tracking: false }\npurposes:\n",
-    );
-    let stem = "p".repeat(100);
-    for index in 0..count {
-        text.push_str(&format!("  - {{ id: {stem}{index:06}, name: Purpose }}\n"));
-    }
-    text.push_str("categories:\n");
-    for index in 0..count {
-        text.push_str(&format!(
-            "  - {{ id: c{index}, name: Category, ccpa: identifiers, sources: [direct], purposes: [{stem}x{index:05}] }}\n"
-        ));
-    }
-    text
-}
-
 #[test]
 fn thousands_of_unknown_references_are_capped_and_summarized() {
-    let checked = check_str(&many_unknown_references(3_000));
+    let checked = check_str(&generate::unknown_references(3_000));
     assert_eq!(checked.diagnostics.len(), limits::DIAGNOSTICS_PER_FILE_MAX + 1);
     let last =
         checked.diagnostics.iter().find(|d| d.message.contains("more problems are not shown"));

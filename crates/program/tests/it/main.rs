@@ -3,6 +3,7 @@
 mod diagnostics;
 mod diff;
 mod examples;
+mod generate;
 mod hostile;
 mod lints;
 mod notice;
