@@ -1,0 +1,3 @@
+//! ombud-app: ombud's use cases (being written).
+
+pub mod mail;

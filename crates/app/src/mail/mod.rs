@@ -1,0 +1,1 @@
+//! Email: templates and delivery (being written).

@@ -1,0 +1,1 @@
+//! Holiday calendars and business-day arithmetic (being written).

@@ -1,0 +1,1 @@
+//! ombud-store: ombud's own database (being written).

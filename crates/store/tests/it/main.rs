@@ -1,0 +1,1 @@
+//! The store's integration tests (being written).

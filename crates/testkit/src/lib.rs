@@ -1,0 +1,1 @@
+//! ombud-testkit: test helpers (being written).
