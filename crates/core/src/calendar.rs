@@ -1,1 +1,0 @@
-//! Holiday calendars and business-day arithmetic (being written).
