@@ -14,8 +14,13 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod clock;
+pub mod id;
 pub mod limits;
 pub mod reference;
+pub mod request;
+pub mod sensitive;
+pub mod verification;
 
 pub use reference::{
     AgentProof, BusinessPurpose, CcpaCategory, CcpaDeletionException, ChannelKind, Engine,

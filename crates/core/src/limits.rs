@@ -43,3 +43,56 @@ pub const DIAGNOSTICS_PER_FILE_MAX: usize = 1_000;
 /// Each suggestion compares an unknown id with every declared one; without a budget a
 /// hostile file of long, unknown ids makes that quadratic. About 30 ms of work.
 pub const SUGGESTION_CELLS_PER_FILE_MAX: u64 = 50_000_000;
+
+/// The longest identifier value (email, phone, account id) a request may carry.
+/// RFC 5321 caps an address path at 256 octets; the rest is headroom for names.
+pub const IDENTITY_VALUE_BYTES_MAX: usize = 320;
+
+/// The longest free text attached to a request: what to correct, an extension's
+/// reason, a denial's explanation, a staff note.
+pub const REQUEST_TEXT_BYTES_MAX: usize = 8 << 10;
+
+/// How many data points a person may offer for matching in one attempt (R-049/R-050
+/// ask for two or three; ten leaves room for a company that asks for more).
+pub const DATA_POINTS_PER_ATTEMPT_MAX: usize = 10;
+
+/// How many data-point matching attempts one request gets before it must go to staff
+/// fraud controls on verification).
+pub const DATA_POINT_ATTEMPTS_MAX: u32 = 3;
+
+/// How many wrong guesses one verification code allows before it is void
+/// . Six digits and five guesses give an attacker 1 chance in 200,000.
+pub const VERIFICATION_CODE_ATTEMPTS_MAX: u32 = 5;
+
+/// How long a verification code stays valid.
+pub const VERIFICATION_CODE_LIFETIME_MS: i64 = 30 * 60 * 1000;
+
+/// How many codes one request may be sent (each send voids the previous code), so
+/// the code form cannot be used to flood someone's mailbox.
+pub const VERIFICATION_CODES_PER_REQUEST_MAX: u32 = 5;
+
+/// The largest account assertion (a signed token from the company's own login).
+pub const ASSERTION_BYTES_MAX: usize = 4 << 10;
+
+/// How old an account assertion may be: R-048 asks the person to re-authenticate
+/// immediately before data is disclosed, deleted or corrected.
+pub const ASSERTION_AGE_MS_MAX: i64 = 5 * 60 * 1000;
+
+/// The largest document an agent or a person may upload (a signed permission, a
+/// power of attorney, a declaration, documentation for a correction).
+pub const DOCUMENT_BYTES_MAX: usize = 10 << 20;
+
+/// How many documents one request may hold.
+pub const DOCUMENTS_PER_REQUEST_MAX: usize = 20;
+
+/// How many reasons one denial may cite.
+pub const DENIAL_REASONS_MAX: usize = 16;
+
+/// The longest line of a bulk import file of requests (JSON Lines).
+pub const IMPORT_LINE_BYTES_MAX: usize = 64 << 10;
+
+/// The most requests one listing returns; a queue longer than this is paged by filters.
+pub const LIST_ROWS_MAX: u32 = 10_000;
+
+/// The most audit events one request's timeline shows.
+pub const TIMELINE_EVENTS_MAX: u32 = 1_000;
