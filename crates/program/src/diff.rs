@@ -10,6 +10,8 @@
 //! is *material*: something a person should be told before it applies, such as a new sale
 //! or sharing, a right taken away, a new category, recipient or use. Changes that only
 //! add protection (a new right, data no longer collected) are reported but not material.
+//! The `requests:` block (time zones, calendars, data points, emails) says how requests
+//! are run, not what the notice states, so it is not compared.
 //!
 //! **Invariants:** pure, deterministic (the order is fixed by [`ChangeKind`] and then by
 //! the manifest's order or ids, never by hashing) and total: indices are looked up with

@@ -13,7 +13,7 @@ use ombud_core::{
 use crate::CheckOptions;
 use crate::date::Date;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{MinorsSale, Program, SystemKind};
+use crate::model::{MinorsSale, Program, Right, SystemKind};
 use crate::span::Span;
 
 /// A lint's registry entry.
@@ -111,6 +111,8 @@ lints! {
         "a program under the GDPR does not say whether people must provide their data and what happens if they do not";
     "L035" "too-few-opt-out-methods" Error "R-110, R-140; 11 CCR §7026(a)(1), §7027(b)(1)"
         "the opt-out of sale or sharing, or the right to limit, has fewer than two methods";
+    "L036" "too-few-data-points" Warning "R-049, R-050; 11 CCR §7062(b)-(c)"
+        "a right is verified by matching data points, but `requests.data_points` declares fewer than it takes";
 }
 
 /// The citation of a lint by code; empty for an unknown code.
@@ -150,6 +152,7 @@ pub fn run(program: &Program, options: &CheckOptions) -> Vec<Diagnostic> {
     recipients(program, &mut out);
     tracking(program, &mut out);
     opt_out_methods(program, &mut out);
+    data_points(program, &mut out);
     organization(program, options, &mut out);
     out
 }
@@ -193,6 +196,39 @@ fn opt_out_methods(program: &Program, out: &mut Vec<Diagnostic>) {
             ));
         }
     }
+}
+
+/// A person without an account is verified by matching data points the business holds:
+/// two for a request about categories (11 CCR §7062(b), R-049), three and a signed
+/// declaration for specific pieces (§7062(c), R-050). A right offered with `data_points`
+/// verification needs that many declared under `requests.data_points`, or nobody could
+/// be verified that way. ombud verifies the same way under every law, so the count does
+/// not depend on the right's laws. One finding, at the right that needs the most.
+fn data_points(program: &Program, out: &mut Vec<Diagnostic>) {
+    let declared = program.requests.data_points.len();
+    let by_points: Vec<&Right> = program
+        .rights
+        .iter()
+        .filter(|right| right.verification.contains(&VerificationMethod::DataPoints))
+        .collect();
+    let access = by_points.iter().find(|right| right.right == RequestType::Access);
+    let (right, needed, what) = match (access, by_points.first()) {
+        (Some(access), _) => (access, 3, "specific pieces need"),
+        (None, Some(first)) => (first, 2, "a match needs"),
+        (None, None) => return,
+    };
+    if declared >= needed {
+        return;
+    }
+    out.push(emit(
+        "L036",
+        right.verification_span,
+        format!(
+            "`{}` is verified by matching data points, but `requests.data_points` declares {declared}, fewer than the {needed} that {what}",
+            right.right
+        ),
+        "declare under `requests.data_points` what people without an account can give that you hold reliably, such as `{ id: postal_code, name: The postal code on your account }`: two verify a request about categories, three and a signed declaration one for specific pieces; or stop offering `data_points` verification",
+    ));
 }
 
 /// Under laws where "sale" and opt-outs exist: California and the US state laws.

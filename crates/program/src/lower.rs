@@ -7,6 +7,9 @@
 //! `V004` malformed value, `V005` secret written inline, `V006` over a limit,
 //! `V007` inconsistent system, `V008` right declared twice. Two lints are found here
 //! because they are failed references: `L010` and `L014` (see [`crate::lint`]).
+//!
+//! Time-zone names are resolved in the IANA database bundled into the binary, never the
+//! host's, so a manifest means the same on every machine.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -175,6 +178,7 @@ impl Lowerer {
             .collect();
         let channels = m.channels.iter().map(|c| self.channel(c)).collect();
         let rights = self.rights(&m.rights, &jurisdictions, &channels_ns);
+        let requests = self.requests(m.requests.as_ref(), &organization);
         let authorized_agents = m.authorized_agents.as_ref().map(|a| AuthorizedAgents {
             accepted: a.value.accepted,
             proof: a.value.proof.iter().filter_map(|p| self.reference::<AgentProof>(p)).collect(),
@@ -225,6 +229,7 @@ impl Lowerer {
             channels,
             rights,
             authorized_agents,
+            requests,
             minors,
             signals,
             gdpr,
@@ -272,6 +277,215 @@ impl Lowerer {
                 .map(|l| l.value.clone()),
             provision: v.provision.as_ref().map(|p| p.value.clone()),
             span: g.span,
+        }
+    }
+
+    /// The `requests:` block. Every field has a default, so a program without the block
+    /// runs its requests as a business in California would (REGULATIONS.md §0.3).
+    fn requests(
+        &mut self,
+        block: Option<&Sp<raw::Requests>>,
+        organization: &Organization,
+    ) -> RequestSettings {
+        let mut settings = RequestSettings {
+            email_from: organization.contact.email.clone(),
+            ..RequestSettings::default()
+        };
+        let Some(block) = block else { return settings };
+        let v = &block.value;
+        settings.span = block.span;
+        settings.timezone_span = v.timezone.as_ref().map_or(block.span, |zone| zone.span);
+        if let Some(zone) = v.timezone.as_ref().and_then(|zone| self.time_zone(zone)) {
+            settings.timezone = zone;
+        }
+        if let Some(zone) = v.gdpr_timezone.as_ref().and_then(|zone| self.time_zone(zone)) {
+            settings.gdpr_timezone = zone;
+        }
+        if let Some(ids) = &v.holidays {
+            settings.holidays = self.calendars(ids, block.span);
+        }
+        if let Some(ids) = &v.gdpr_holidays {
+            settings.gdpr_holidays = self.calendars(ids, block.span);
+        }
+        let declared = self.declare(
+            ("data point", "requests.data_points"),
+            v.data_points.iter().map(|point| &point.value.id),
+        );
+        for (index, point) in v.data_points.iter().enumerate() {
+            self.text(&point.value.name, point.span);
+            if point.value.name.trim().is_empty() {
+                self.push(
+                    Diagnostic::error(
+                        "V004",
+                        point.value.id.span,
+                        format!("data point `{}` has no name", short(&point.value.id.value)),
+                    )
+                    .with_help("write what people read on the request form, such as `The postal code on your account`"),
+                );
+            }
+            // A duplicate was reported by `declare`; the first declaration is the one kept.
+            if declared.index_by_id.get(&point.value.id.value) == Some(&index) {
+                settings.data_points.push(DataPoint {
+                    id: point.value.id.value.clone(),
+                    name: point.value.name.clone(),
+                    span: point.value.id.span,
+                });
+            }
+        }
+        for value in &v.high_risk {
+            self.high_risk(value, &mut settings.high_risk);
+        }
+        if let Some(url) = &v.privacy_center {
+            // People sign in there and read about their requests: plain http would
+            // expose both.
+            if self.url(url) && !url.value.starts_with("https://") {
+                self.push(
+                    Diagnostic::error("V004", url.span, "the privacy center must use https")
+                        .with_help("people sign in and read about their requests there; write an `https://` address"),
+                );
+            }
+            settings.privacy_center = Some(url.value.clone());
+        }
+        if let Some(from) = &v.email_from {
+            self.email(from);
+            settings.email_from = Some(from.value.clone());
+        }
+        settings
+    }
+
+    /// Resolves an IANA time-zone name to the spelling of the database (the lookup
+    /// ignores ASCII case). `Etc/Unknown` is the database's name for "no zone", so it is
+    /// refused like a misspelling.
+    fn time_zone(&mut self, name: &Sp<String>) -> Option<String> {
+        let text = name.value.as_str();
+        let database = jiff::tz::TimeZoneDatabase::bundled();
+        let found = (text.len() <= limits::ID_BYTES_MAX
+            && !text.eq_ignore_ascii_case("Etc/Unknown"))
+        .then(|| database.get(text).ok())
+        .flatten()
+        .and_then(|zone| zone.iana_name().map(str::to_owned));
+        if found.is_some() {
+            return found;
+        }
+        let names: Vec<String> = database.available().map(|zone| zone.to_string()).collect();
+        let help = self
+            .suggestions
+            .closest(text, names.iter().map(String::as_str).filter(|zone| *zone != "Etc/Unknown"))
+            .map(|best| format!("did you mean `{best}`?"))
+            .unwrap_or_else(|| {
+                "write an IANA name such as `America/Los_Angeles` or `Europe/Dublin`".into()
+            });
+        self.push(
+            Diagnostic::error(
+                "V004",
+                name.span,
+                format!("`{}` is not a time zone of the IANA database", short(text)),
+            )
+            .with_help(help),
+        );
+        None
+    }
+
+    /// Holiday calendar ids, in the order written and without duplicates. Any id but the
+    /// built-in ones names a file `<id>.cal` that the app reads, so the syntax is strict:
+    /// no `/`, `.` or `_` can ever reach a path.
+    fn calendars(&mut self, ids: &[Sp<String>], block: Span) -> Vec<String> {
+        self.limit_count("holiday calendars", ids.len(), ids.first().map_or(block, |id| id.span));
+        let well_formed = |text: &str| {
+            !text.is_empty()
+                && text.len() <= limits::ID_BYTES_MAX
+                && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && text.as_bytes()[0].is_ascii_alphanumeric()
+        };
+        let mut calendars: Vec<String> = Vec::new();
+        for id in ids {
+            let text = id.value.as_str();
+            if !well_formed(text) {
+                let rule = format!(
+                    "calendar ids are 1–{} lowercase letters, digits or `-`, starting with a letter or digit: `us-federal`, `us-ca`, or the name of a `<id>.cal` file",
+                    limits::ID_BYTES_MAX
+                );
+                // The likely slips are capitals and `_` for `-`; suggest the id they meant.
+                let mended = text.to_ascii_lowercase().replace('_', "-");
+                let help = if well_formed(&mended) {
+                    format!("did you mean `{mended}`? {rule}")
+                } else {
+                    rule
+                };
+                self.push(
+                    Diagnostic::error(
+                        "V004",
+                        id.span,
+                        format!("`{}` is not a holiday calendar id", short(text)),
+                    )
+                    .with_help(help),
+                );
+            } else if calendars.iter().any(|known| known == text) {
+                self.push(Diagnostic::warning(
+                    "V002",
+                    id.span,
+                    format!("holiday calendar `{text}` is listed twice"),
+                ));
+            } else {
+                calendars.push(text.to_owned());
+            }
+        }
+        calendars
+    }
+
+    /// One entry of `high_risk`: R-051 leaves the level of verification to the business
+    /// only for deletion and correction; the other requests have theirs fixed by law.
+    fn high_risk(&mut self, value: &Sp<String>, high_risk: &mut Vec<RequestType>) {
+        match RequestType::from_id(&value.value) {
+            Some(request_type @ (RequestType::Delete | RequestType::Correct)) => {
+                if high_risk.contains(&request_type) {
+                    self.push(Diagnostic::warning(
+                        "V002",
+                        value.span,
+                        format!("`{request_type}` is listed twice"),
+                    ));
+                } else {
+                    high_risk.push(request_type);
+                }
+            }
+            Some(other) => {
+                let why = match other {
+                    RequestType::Access => {
+                        "access to specific pieces always needs the reasonably high degree (11 CCR §7062(c), R-050)"
+                    }
+                    RequestType::Know => {
+                        "a request to know categories needs the reasonable degree (11 CCR §7062(b), R-049)"
+                    }
+                    RequestType::OptOutSaleShare | RequestType::LimitSensitive => {
+                        "opt-outs and requests to limit are never verified (11 CCR §7060(b), R-041)"
+                    }
+                    _ => "the law does not let the business choose how it is verified",
+                };
+                self.push(
+                    Diagnostic::error(
+                        "V003",
+                        value.span,
+                        format!("`{other}` cannot be a high-risk request type"),
+                    )
+                    .with_help(format!(
+                        "{why}; only `delete` and `correct` can be listed here (R-051)"
+                    )),
+                );
+            }
+            None => {
+                let help = self
+                    .suggestions
+                    .help_for(&value.value, &["delete", "correct"])
+                    .unwrap_or_default();
+                self.push(
+                    Diagnostic::error(
+                        "V003",
+                        value.span,
+                        format!("unknown high-risk request type `{}`", short(&value.value)),
+                    )
+                    .with_help(help),
+                );
+            }
         }
     }
 
@@ -535,7 +749,8 @@ impl Lowerer {
         }
     }
 
-    fn url(&mut self, url: &Sp<String>) {
+    /// Checks a web address; `true` when it is one.
+    fn url(&mut self, url: &Sp<String>) -> bool {
         let text = url.value.as_str();
         let ok = (text.starts_with("https://") || text.starts_with("http://"))
             && text.len() > "https://".len()
@@ -551,9 +766,12 @@ impl Lowerer {
                 .with_help("write a full address starting with `https://`"),
             );
         }
+        ok
     }
 
-    fn email(&mut self, email: &Sp<String>) {
+    /// Checks an email address; `true` when it is one. Whitespace and control characters
+    /// are refused, so an address can never carry a line break into an email header.
+    fn email(&mut self, email: &Sp<String>) -> bool {
         let text = email.value.as_str();
         let ok = text.len() <= 254
             && text.split_once('@').is_some_and(|(local, domain)| {
@@ -573,6 +791,7 @@ impl Lowerer {
                 .with_help("write it as `name@example.com`"),
             );
         }
+        ok
     }
 
     fn notice(&mut self, n: &raw::NoticeMeta) -> NoticeMeta {

@@ -62,6 +62,12 @@ pub struct Manifest {
     /// Whether and how authorized agents may act for someone.
     #[serde(default)]
     pub authorized_agents: Option<Sp<AuthorizedAgents>>,
+    /// How rights requests are run: the time zones and holiday calendars of their
+    /// clocks, what people without an account may give to verify, which requests need
+    /// the higher level of verification, and where request emails come from. Every field
+    /// has a default, and the notice does not render it.
+    #[serde(default)]
+    pub requests: Option<Sp<Requests>>,
     /// The policy for children and teenagers.
     pub minors: Sp<Minors>,
     /// How browser privacy signals are treated.
@@ -345,6 +351,65 @@ pub struct AuthorizedAgents {
     pub consumer_confirms: bool,
 }
 
+/// How rights requests are run. Each field is optional; the defaults suit a business in
+/// California under US law.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Requests {
+    /// The IANA time zone (`America/Los_Angeles`) that decides the day a request was
+    /// received and which days are business days under the US laws (11 CCR §7021:
+    /// 10 business days to confirm, 45 days to answer; ).
+    /// Default `America/Los_Angeles`.
+    #[serde(default)]
+    #[schemars(schema_with = "time_zone_schema")]
+    pub timezone: Option<Sp<String>>,
+    /// Holiday calendars for business days under the US laws.
+    /// Built in: `us-federal`, `us-ca`; any other id names a file `<id>.cal` the business
+    /// adds. Default `[us-federal, us-ca]`; `[]` counts only weekends.
+    #[serde(default)]
+    #[schemars(schema_with = "calendar_list_schema")]
+    pub holidays: Option<Vec<Sp<String>>>,
+    /// The IANA time zone of the EU establishment, for GDPR deadlines (Art 12(3): one
+    /// month from receipt; R-255). Default `UTC`.
+    #[serde(default)]
+    #[schemars(schema_with = "time_zone_schema")]
+    pub gdpr_timezone: Option<Sp<String>>,
+    /// Holiday calendars for GDPR deadlines: a deadline that falls on one moves to the
+    /// next working day (REGULATIONS.md §0.3). Default `[]`, weekends only.
+    #[serde(default)]
+    #[schemars(schema_with = "calendar_list_schema")]
+    pub gdpr_holidays: Option<Vec<Sp<String>>>,
+    /// What a person without an account may give to be matched against what the business
+    /// holds: two points verify a request about categories (11 CCR §7062(b), R-049),
+    /// three and a signed declaration one for specific pieces (§7062(c), R-050).
+    #[serde(default)]
+    pub data_points: Vec<Sp<DataPoint>>,
+    /// Request types whose verification needs the reasonably high degree of certainty
+    /// rather than the reasonable one, because of the harm a wrong one could do
+    /// (11 CCR §7062(d), R-051): only `delete` and `correct`. Default `[]`.
+    #[serde(default)]
+    #[schemars(schema_with = "high_risk_schema")]
+    pub high_risk: Vec<Sp<String>>,
+    /// The `https://` address where people follow and manage their requests; request
+    /// emails link to it.
+    #[serde(default)]
+    pub privacy_center: Option<Sp<String>>,
+    /// The From address of request emails. Default `organization.contact.email`.
+    #[serde(default)]
+    pub email_from: Option<Sp<String>>,
+}
+
+/// Something a person without an account may give to verify, such as the postal code on
+/// their account.
+#[derive(Clone, Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DataPoint {
+    /// Stable id.
+    pub id: Sp<String>,
+    /// What people read on the request form ("The postal code on your account").
+    pub name: String,
+}
+
 /// The policy for minors (Civ. Code §1798.120(c); GDPR Art 8; ).
 #[derive(Clone, Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -549,6 +614,29 @@ fn map_of<R: Reference>(generator: &mut SchemaGenerator) -> Schema {
 
 fn date_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({ "type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "format": "date" })
+}
+
+fn time_zone_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "string",
+        "description": "An IANA time zone name such as America/Los_Angeles or Europe/Dublin.",
+        "examples": ["America/Los_Angeles", "Europe/Dublin", "UTC"]
+    })
+}
+
+fn calendar_list_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "array",
+        "items": {
+            "type": "string",
+            "pattern": "^[a-z0-9][a-z0-9-]*$",
+            "description": "A holiday calendar id: `us-federal`, `us-ca`, or the name of a `<id>.cal` file."
+        }
+    })
+}
+
+fn high_risk_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": "array", "items": { "type": "string", "enum": ["delete", "correct"] } })
 }
 
 fn minors_sale_schema(_: &mut SchemaGenerator) -> Schema {

@@ -50,6 +50,8 @@ pub struct Program {
     pub rights: Vec<Right>,
     /// Authorized agents; `None` when the manifest does not say.
     pub authorized_agents: Option<AuthorizedAgents>,
+    /// How requests are run; the defaults when the manifest has no `requests:` block.
+    pub requests: RequestSettings,
     /// Minors policy.
     pub minors: Minors,
     /// Signal treatment.
@@ -281,6 +283,80 @@ pub struct AuthorizedAgents {
     pub proof: Vec<AgentProof>,
     /// The person confirms.
     pub consumer_confirms: bool,
+    /// Where it was declared.
+    pub span: Span,
+}
+
+/// How rights requests are run: the settings the request clocks, verification and
+/// emails read. Always present; [`RequestSettings::default`] is what a program without a
+/// `requests:` block gets. The notice does not render it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestSettings {
+    /// The IANA name of the time zone that decides the day of receipt and the business
+    /// days under the US laws, spelled as the time-zone database spells it.
+    pub timezone: String,
+    /// Where `timezone` was written, or [`RequestSettings::span`] when it was not.
+    pub timezone_span: Span,
+    /// Holiday calendar ids for business days under the US laws, in the order written,
+    /// without duplicates. `us-federal` and `us-ca` are built in; any other id names a
+    /// `<id>.cal` file that the app resolves (this crate checks only the syntax).
+    pub holidays: Vec<String>,
+    /// The IANA name of the time zone of the EU establishment, for GDPR deadlines.
+    pub gdpr_timezone: String,
+    /// Holiday calendar ids for GDPR deadlines: a deadline on one of them moves to the
+    /// next working day.
+    pub gdpr_holidays: Vec<String>,
+    /// What a person without an account may give to verify.
+    pub data_points: Vec<DataPoint>,
+    /// Request types verified to the reasonably high degree of certainty: only
+    /// [`RequestType::Delete`] and [`RequestType::Correct`], without duplicates.
+    pub high_risk: Vec<RequestType>,
+    /// The `https://` address where people manage their requests.
+    pub privacy_center: Option<String>,
+    /// The From address of request emails: the one declared, else the organization's
+    /// contact email.
+    pub email_from: Option<String>,
+    /// Where the block was written, or the start of the manifest when it is absent.
+    pub span: Span,
+}
+
+impl RequestSettings {
+    /// The default time zone: California's, where the CCPA's business days are counted.
+    pub const TIMEZONE_DEFAULT: &'static str = "America/Los_Angeles";
+    /// The default holiday calendars: US federal and California state holidays, the
+    /// business days REGULATIONS.md §0.3 assumes.
+    pub const HOLIDAYS_DEFAULT: [&'static str; 2] = ["us-federal", "us-ca"];
+    /// The default GDPR time zone, for a controller that declares no EU establishment.
+    pub const GDPR_TIMEZONE_DEFAULT: &'static str = "UTC";
+}
+
+impl Default for RequestSettings {
+    /// The settings of a program without a `requests:` block, before the organization's
+    /// contact email fills `email_from`.
+    fn default() -> Self {
+        RequestSettings {
+            timezone: Self::TIMEZONE_DEFAULT.to_owned(),
+            timezone_span: Span::new(1, 1),
+            holidays: Self::HOLIDAYS_DEFAULT.iter().map(|&id| id.to_owned()).collect(),
+            gdpr_timezone: Self::GDPR_TIMEZONE_DEFAULT.to_owned(),
+            gdpr_holidays: Vec::new(),
+            data_points: Vec::new(),
+            high_risk: Vec::new(),
+            privacy_center: None,
+            email_from: None,
+            span: Span::new(1, 1),
+        }
+    }
+}
+
+/// Something a person without an account may give to be matched against what the
+/// business holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataPoint {
+    /// Id.
+    pub id: String,
+    /// What people read.
+    pub name: String,
     /// Where it was declared.
     pub span: Span,
 }

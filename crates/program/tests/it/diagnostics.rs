@@ -230,3 +230,112 @@ fn third_party_tracking_must_be_declared_r221_6() {
               = help: add `third_party_tracking:` to the mapping; `ombud schema` says what it takes"#]],
     );
 }
+
+/// The minimal program with a `requests:` block; its first field is on line 27.
+fn with_requests(block: &str) -> String {
+    format!("{MINIMAL}requests:\n{block}")
+}
+
+#[test]
+fn a_misspelled_time_zone_gets_the_closest_iana_name() {
+    check(
+        &with_requests("  timezone: America/Los_Angles\n  gdpr_timezone: Dublin time\n"),
+        expect![[r#"
+            t.yaml:27:13: error[V004]: `America/Los_Angles` is not a time zone of the IANA database
+              = help: did you mean `America/Los_Angeles`?
+            t.yaml:28:18: error[V004]: `Dublin time` is not a time zone of the IANA database
+              = help: write an IANA name such as `America/Los_Angeles` or `Europe/Dublin`"#]],
+    );
+}
+
+#[test]
+fn etc_unknown_is_not_a_time_zone() {
+    check(
+        &with_requests("  gdpr_timezone: Etc/Unknown\n"),
+        expect![[r#"
+        t.yaml:27:18: error[V004]: `Etc/Unknown` is not a time zone of the IANA database
+          = help: write an IANA name such as `America/Los_Angeles` or `Europe/Dublin`"#]],
+    );
+}
+
+#[test]
+fn holiday_calendar_ids_are_file_names_so_their_syntax_is_strict() {
+    check(
+        &with_requests(
+            "  holidays: [us-federal, us_CA, ../secrets, us-federal]\n  gdpr_holidays: [\"\"]\n",
+        ),
+        expect![[r#"
+            t.yaml:27:26: error[V004]: `us_CA` is not a holiday calendar id
+              = help: did you mean `us-ca`? calendar ids are 1–128 lowercase letters, digits or `-`, starting with a letter or digit: `us-federal`, `us-ca`, or the name of a `<id>.cal` file
+            t.yaml:27:33: error[V004]: `../secrets` is not a holiday calendar id
+              = help: calendar ids are 1–128 lowercase letters, digits or `-`, starting with a letter or digit: `us-federal`, `us-ca`, or the name of a `<id>.cal` file
+            t.yaml:27:45: warning[V002]: holiday calendar `us-federal` is listed twice
+            t.yaml:28:19: error[V004]: `` is not a holiday calendar id
+              = help: calendar ids are 1–128 lowercase letters, digits or `-`, starting with a letter or digit: `us-federal`, `us-ca`, or the name of a `<id>.cal` file"#]],
+    );
+}
+
+#[test]
+fn a_data_point_declared_twice_points_at_the_first() {
+    check(
+        &with_requests(
+            "  data_points:\n    - { id: postal_code, name: The postal code on your account }\n    - { id: postal_code, name: Your postal code }\n    - { id: Last Order, name: \" \" }\n",
+        ),
+        expect![[r#"
+            t.yaml:29:13: error[V002]: duplicate data point id `postal_code`
+              = help: it is already declared at line 28, column 13; rename one of them
+            t.yaml:30:13: error[V004]: `Last Order` is not a valid data point id
+              = help: ids are 1–128 lowercase letters, digits, `_` or `-`, starting with a letter or digit
+            t.yaml:30:13: error[V004]: data point `Last Order` has no name
+              = help: write what people read on the request form, such as `The postal code on your account`"#]],
+    );
+}
+
+#[test]
+fn only_delete_and_correct_can_be_high_risk_r051() {
+    check(
+        &with_requests("  high_risk: [delete, access, delet, delete]\n"),
+        expect![[r#"
+        t.yaml:27:23: error[V003]: `access` cannot be a high-risk request type
+          = help: access to specific pieces always needs the reasonably high degree (11 CCR §7062(c), R-050); only `delete` and `correct` can be listed here (R-051)
+        t.yaml:27:31: error[V003]: unknown high-risk request type `delet`
+          = help: did you mean `delete`?
+        t.yaml:27:38: warning[V002]: `delete` is listed twice"#]],
+    );
+}
+
+#[test]
+fn the_privacy_center_must_be_an_https_address() {
+    check(
+        &with_requests("  privacy_center: http://widgets.example/privacy\n"),
+        expect![[r#"
+        t.yaml:27:19: error[V004]: the privacy center must use https
+          = help: people sign in and read about their requests there; write an `https://` address"#]],
+    );
+    check(
+        &with_requests("  privacy_center: widgets.example/privacy\n"),
+        expect![[r#"
+        t.yaml:27:19: error[V004]: `widgets.example/privacy` is not a web address
+          = help: write a full address starting with `https://`"#]],
+    );
+}
+
+#[test]
+fn the_from_address_of_request_emails_must_be_an_email_address() {
+    check(
+        &with_requests("  email_from: \"Privacy Team <privacy@widgets.example>\"\n"),
+        expect![[r#"
+            t.yaml:27:15: error[V004]: `Privacy Team <privacy@widgets.example>` is not an email address
+              = help: write it as `name@example.com`"#]],
+    );
+}
+
+#[test]
+fn an_unknown_field_in_requests_names_the_closest_field() {
+    check(
+        &with_requests("  time_zone: America/Los_Angeles\n"),
+        expect![[r#"
+        t.yaml:27:3: error[P004]: unknown field `time_zone`
+          = help: did you mean `timezone`?"#]],
+    );
+}

@@ -276,3 +276,24 @@ fn credentials_in_a_webhook_address_are_refused_without_echoing_them() {
     assert!(codes(&checked).iter().filter(|c| **c == "V005").count() == 2, "{rendered}");
     assert!(!rendered.contains("hunter2") && !rendered.contains("s3cr3t"), "{rendered}");
 }
+
+#[test]
+fn calendar_and_data_point_ids_are_limited_at_the_limit_and_one_past() {
+    let requests = |length: usize| {
+        let id = "c".repeat(length);
+        format!(
+            "{VALID}requests:\n  holidays: [{id}]\n  gdpr_holidays: [{id}]\n  data_points: [{{ id: {id}, name: Point }}]\n"
+        )
+    };
+    assert!(well_formed(&check_str(&requests(limits::ID_BYTES_MAX))));
+    let past = check_str(&requests(limits::ID_BYTES_MAX + 1));
+    assert_eq!(codes(&past), ["V004", "V004", "V004"], "{:?}", past.diagnostics);
+}
+
+#[test]
+fn a_huge_time_zone_name_is_refused_with_a_bounded_message() {
+    let text = format!("{VALID}requests: {{ timezone: {} }}\n", "America/".repeat(5_000));
+    let checked = check_str(&text);
+    assert_eq!(codes(&checked), ["V004"]);
+    assert!(checked.diagnostics[0].message.len() < 400);
+}

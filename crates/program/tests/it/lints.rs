@@ -1324,3 +1324,54 @@ fn l035_two_channels_of_one_kind_are_one_method() {
     limit.channels = vec![first, first];
     fires(&p, "L035");
 }
+
+// ---------------------------------------------------------------------------------
+// L036 too-few-data-points
+
+/// `base.yaml`'s `requests:` block, whose three data points the L036 tests take away.
+const BASE_REQUESTS: &str = "  data_points:\n    - { id: delivery_postcode, name: The postal code of your last delivery }\n    - { id: last_order_total, name: The total of your most recent order }\n    - { id: rewards_number, name: Your rewards card number }\n";
+
+#[test]
+fn l036_specific_pieces_by_data_points_with_two_declared_is_a_warning_r050() {
+    let mut p = base();
+    p.requests.data_points.truncate(2);
+    fires_naming(&p, "L036", &["`access`", "declares 2", "the 3"]);
+}
+
+#[test]
+fn l036_categories_by_data_points_with_one_declared_is_a_warning_r049() {
+    let mut p = base();
+    right(&mut p, RequestType::Access).verification =
+        vec![VerificationMethod::AccountLogin, VerificationMethod::SignedDeclaration];
+    p.requests.data_points.truncate(1);
+    fires_naming(&p, "L036", &["`know`", "declares 1", "the 2"]);
+}
+
+#[test]
+fn l036_without_data_points_points_at_the_access_verification_r050() {
+    check_rendered(
+        &edit(BASE_REQUESTS, ""),
+        expect![[r#"
+            base.yaml:162:20: warning[L036]: `access` is verified by matching data points, but `requests.data_points` declares 0, fewer than the 3 that specific pieces need
+              = help: declare under `requests.data_points` what people without an account can give that you hold reliably, such as `{ id: postal_code, name: The postal code on your account }`: two verify a request about categories, three and a signed declaration one for specific pieces; or stop offering `data_points` verification
+              = law: R-049, R-050; 11 CCR §7062(b)-(c)"#]],
+    );
+}
+
+#[test]
+fn l036_quiet_with_two_points_when_access_is_not_verified_by_them_r049() {
+    let mut p = base();
+    right(&mut p, RequestType::Access).verification = vec![VerificationMethod::AccountLogin];
+    p.requests.data_points.truncate(2);
+    quiet(&p, "L036");
+}
+
+#[test]
+fn l036_quiet_without_points_when_no_right_is_verified_by_them() {
+    let mut p = base();
+    for right in &mut p.rights {
+        right.verification.retain(|method| *method != VerificationMethod::DataPoints);
+    }
+    p.requests.data_points.clear();
+    quiet(&p, "L036");
+}

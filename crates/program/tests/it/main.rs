@@ -7,3 +7,4 @@ mod generate;
 mod hostile;
 mod lints;
 mod notice;
+mod requests;
