@@ -1,8 +1,9 @@
-//! `ombud`: the command line. Glue only — argv, files, exit codes and the clock live
-//! here; every rule lives in a library crate (STYLE.md §4.1).
+//! `ombud`: the command line. Glue only — argv, files, configuration, exit codes and the
+//! clock live here; every rule lives in a library crate (STYLE.md §4.1).
 
 mod clock;
 mod commands;
+mod config;
 mod input;
 mod output;
 
@@ -28,6 +29,18 @@ enum Command {
     Schema,
     /// List every lint with its code, severity and legal source.
     Lints,
+    /// Create or upgrade ombud's store (SQLite file or PostgreSQL database) and its keys.
+    Migrate(commands::store::MigrateArgs),
+    /// Rights requests: submit, list, show, verify, extend, complete, deny, cancel.
+    Request(commands::request::RequestArgs),
+    /// The records the law asks for: the §7101 request record and the §7102 metrics.
+    Report(commands::report::ReportArgs),
+    /// The tamper-evident audit chain: verify it, print its head.
+    Audit(commands::store::AuditArgs),
+    /// The master key and data keys: generate, list, rotate.
+    Keys(commands::store::KeysArgs),
+    /// Queued messages: deliver them now.
+    Mail(commands::report::MailArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +50,12 @@ fn main() -> ExitCode {
         Command::Notice(args) => commands::notice::run(&args),
         Command::Schema => commands::schema::run(),
         Command::Lints => commands::lints::run(),
+        Command::Migrate(args) => block_on(commands::store::migrate(args)),
+        Command::Request(args) => block_on(commands::request::run(args)),
+        Command::Report(args) => block_on(commands::report::report(args)),
+        Command::Audit(args) => block_on(commands::store::audit(args)),
+        Command::Keys(args) => block_on(commands::store::keys(args)),
+        Command::Mail(args) => block_on(commands::report::mail(args)),
     };
     match result {
         Ok(code) => code,
@@ -45,4 +64,14 @@ fn main() -> ExitCode {
             ExitCode::from(commands::EXIT_UNREADABLE)
         }
     }
+}
+
+/// Runs an async command on a runtime of its own.
+fn block_on(future: impl Future<Output = anyhow::Result<ExitCode>>) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(future)
 }

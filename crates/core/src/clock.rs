@@ -132,10 +132,16 @@ const GDPR_RIGHTS: &[RequestType] = &[
     T::WithdrawConsent,
     T::Portability,
 ];
-const STATE_RIGHTS: &[RequestType] = &[T::Know, T::Access, T::Delete, T::Correct, T::OptOutSaleShare];
+const STATE_RIGHTS: &[RequestType] =
+    &[T::Know, T::Access, T::Delete, T::Correct, T::OptOutSaleShare];
 const APPEAL: &[RequestType] = &[T::Appeal];
 
-const fn state(law: Law, timeline: &'static str, citation: &'static str, confidence: Confidence) -> ClockRule {
+const fn state(
+    law: Law,
+    timeline: &'static str,
+    citation: &'static str,
+    confidence: Confidence,
+) -> ClockRule {
     ClockRule {
         law,
         types: STATE_RIGHTS,
@@ -150,7 +156,14 @@ const fn state(law: Law, timeline: &'static str, citation: &'static str, confide
     }
 }
 
-const fn appeal(law: Law, respond: u32, extension: Option<Period>, timeline: &'static str, citation: &'static str, confidence: Confidence) -> ClockRule {
+const fn appeal(
+    law: Law,
+    respond: u32,
+    extension: Option<Period>,
+    timeline: &'static str,
+    citation: &'static str,
+    confidence: Confidence,
+) -> ClockRule {
     ClockRule {
         law,
         types: APPEAL,
@@ -247,8 +260,22 @@ pub const CLOCK_RULES: &[ClockRule] = &[
     },
     appeal(Law::Virginia, 60, None, "T-30", "Va. Code §59.1-577(C)", Confidence::Verified),
     // Colorado's 60-day appeal extension is [U] (T-32).
-    appeal(Law::Colorado, 45, Some(days(60)), "T-32", "C.R.S. §6-1-1306(3)", Confidence::Unconfirmed),
-    appeal(Law::Connecticut, 60, None, "T-36", "Conn. Gen. Stat. §42-518(d)", Confidence::Secondary),
+    appeal(
+        Law::Colorado,
+        45,
+        Some(days(60)),
+        "T-32",
+        "C.R.S. §6-1-1306(3)",
+        Confidence::Unconfirmed,
+    ),
+    appeal(
+        Law::Connecticut,
+        60,
+        None,
+        "T-36",
+        "Conn. Gen. Stat. §42-518(d)",
+        Confidence::Secondary,
+    ),
     appeal(Law::Texas, 60, None, "T-38", "Tex. Bus. & Com. Code §541.053", Confidence::Unconfirmed),
     appeal(Law::Oregon, 45, None, "T-40", "ORS 646A.576(6)(d)", Confidence::Verified),
 ];
@@ -317,7 +344,12 @@ impl Deadlines {
 /// Works out the deadlines of a request received at `received_at` under `rule`.
 /// `designated` says the request reached a contact point the business designated
 /// (only Shine the Light distinguishes).
-pub fn deadlines(rule: &ClockRule, received_at: Timestamp, designated: bool, calendar: &LawCalendar) -> Deadlines {
+pub fn deadlines(
+    rule: &ClockRule,
+    received_at: Timestamp,
+    designated: bool,
+    calendar: &LawCalendar,
+) -> Deadlines {
     let received_on = received_at.to_zoned(calendar.timezone.clone()).date();
     let respond_period = match (designated, rule.respond_elsewhere) {
         (false, Some(elsewhere)) => elsewhere,
@@ -325,14 +357,25 @@ pub fn deadlines(rule: &ClockRule, received_at: Timestamp, designated: bool, cal
     };
     let apply = |period: Period| {
         let date = add(received_on, period, &calendar.business);
-        if rule.rolls_to_working_day { calendar.business.on_or_next_business_day(date) } else { date }
+        if rule.rolls_to_working_day {
+            calendar.business.on_or_next_business_day(date)
+        } else {
+            date
+        }
     };
     let respond_by = apply(respond_period);
     let extended_respond_by = rule.extension.map(|extension| {
-        let total = Period { amount: respond_period.amount.saturating_add(extension.amount), unit: extension.unit };
+        let total = Period {
+            amount: respond_period.amount.saturating_add(extension.amount),
+            unit: extension.unit,
+        };
         // Units agree in every row; were they ever to differ, the extension would be
         // counted from the first deadline instead. Either way it never shortens it.
-        let date = if extension.unit == respond_period.unit { apply(total) } else { add(respond_by, extension, &calendar.business) };
+        let date = if extension.unit == respond_period.unit {
+            apply(total)
+        } else {
+            add(respond_by, extension, &calendar.business)
+        };
         date.max(respond_by)
     });
     Deadlines {
@@ -349,10 +392,14 @@ pub fn deadlines(rule: &ClockRule, received_at: Timestamp, designated: bool, cal
 fn add(date: Date, period: Period, business: &BusinessCalendar) -> Date {
     match period.unit {
         Unit::BusinessDays => business.add_business_days(date, period.amount),
-        Unit::CalendarDays => date.checked_add(i64::from(period.amount).days()).unwrap_or(Date::MAX),
+        Unit::CalendarDays => {
+            date.checked_add(i64::from(period.amount).days()).unwrap_or(Date::MAX)
+        }
         // jiff clamps to the last day of the month (31 January + 1 month = 28 or 29
         // February), which is the rule of REGULATIONS.md §0.3.
-        Unit::CalendarMonths => date.checked_add(i64::from(period.amount).months()).unwrap_or(Date::MAX),
+        Unit::CalendarMonths => {
+            date.checked_add(i64::from(period.amount).months()).unwrap_or(Date::MAX)
+        }
     }
 }
 
@@ -387,18 +434,22 @@ pub fn standing(due: Date, today: Date) -> Standing {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calendar::HolidayCalendar;
     use crate::Reference as _;
+    use crate::calendar::HolidayCalendar;
     use proptest::prelude::*;
 
     fn calendars() -> Calendars {
-        let us = ["us-federal", "us-ca"].iter().filter_map(|id| HolidayCalendar::builtin(id)).collect();
+        let us =
+            ["us-federal", "us-ca"].iter().filter_map(|id| HolidayCalendar::builtin(id)).collect();
         Calendars {
             us: LawCalendar {
                 timezone: TimeZone::get("America/Los_Angeles").unwrap(),
                 business: BusinessCalendar::new(us),
             },
-            eu: LawCalendar { timezone: TimeZone::get("Europe/Dublin").unwrap(), business: BusinessCalendar::weekends_only() },
+            eu: LawCalendar {
+                timezone: TimeZone::get("Europe/Dublin").unwrap(),
+                business: BusinessCalendar::weekends_only(),
+            },
         }
     }
 
@@ -431,21 +482,36 @@ mod tests {
         // after (27th, a California state holiday) are not business days, so the 10
         // business days of T-01 run 30 Nov … 11 Dec. 45 calendar days (T-02) end on
         // 9 January 2027 whatever day it is; the extension to 90 days, 23 February 2027.
-        check(Law::Ccpa, RequestType::Delete, "2026-11-25T17:00:00Z", expect_test::expect![[
-            "received 2026-11-25 ack 2026-12-11 respond 2027-01-09 notice 2027-01-09 extended 2027-02-23"
-        ]]);
+        check(
+            Law::Ccpa,
+            RequestType::Delete,
+            "2026-11-25T17:00:00Z",
+            expect_test::expect![[
+                "received 2026-11-25 ack 2026-12-11 respond 2027-01-09 notice 2027-01-09 extended 2027-02-23"
+            ]],
+        );
         // T-03: an opt-out applies within 15 business days: 18 December.
-        check(Law::Ccpa, RequestType::OptOutSaleShare, "2026-11-25T17:00:00Z", expect_test::expect![[
-            "received 2026-11-25 ack - respond 2026-12-18 notice - extended -"
-        ]]);
+        check(
+            Law::Ccpa,
+            RequestType::OptOutSaleShare,
+            "2026-11-25T17:00:00Z",
+            expect_test::expect![[
+                "received 2026-11-25 ack - respond 2026-12-18 notice - extended -"
+            ]],
+        );
     }
 
     #[test]
     fn the_day_of_receipt_is_the_local_date() {
         // 23:30 on 24 November in California is already the 25th in UTC.
-        check(Law::Ccpa, RequestType::Know, "2026-11-25T07:30:00Z", expect_test::expect![[
-            "received 2026-11-24 ack 2026-12-10 respond 2027-01-08 notice 2027-01-08 extended 2027-02-22"
-        ]]);
+        check(
+            Law::Ccpa,
+            RequestType::Know,
+            "2026-11-25T07:30:00Z",
+            expect_test::expect![[
+                "received 2026-11-24 ack 2026-12-10 respond 2027-01-08 notice 2027-01-08 extended 2027-02-22"
+            ]],
+        );
     }
 
     #[test]
@@ -453,13 +519,23 @@ mod tests {
         // REGULATIONS.md §0.3: 31 January + 1 month has no 31 February, so the last day of
         // February: Sunday 28 February 2027, which moves to Monday 1 March. Three months
         // (the two-month extension, Art 12(3)): 30 April 2027, a Friday.
-        check(Law::Gdpr, RequestType::Access, "2027-01-31T10:00:00Z", expect_test::expect![[
-            "received 2027-01-31 ack - respond 2027-03-01 notice 2027-03-01 extended 2027-04-30"
-        ]]);
+        check(
+            Law::Gdpr,
+            RequestType::Access,
+            "2027-01-31T10:00:00Z",
+            expect_test::expect![[
+                "received 2027-01-31 ack - respond 2027-03-01 notice 2027-03-01 extended 2027-04-30"
+            ]],
+        );
         // In a leap year the month ends on 29 February (a Tuesday in 2028).
-        check(Law::Gdpr, RequestType::Delete, "2028-01-31T10:00:00Z", expect_test::expect![[
-            "received 2028-01-31 ack - respond 2028-02-29 notice 2028-02-29 extended 2028-05-01"
-        ]]);
+        check(
+            Law::Gdpr,
+            RequestType::Delete,
+            "2028-01-31T10:00:00Z",
+            expect_test::expect![[
+                "received 2028-01-31 ack - respond 2028-02-29 notice 2028-02-29 extended 2028-05-01"
+            ]],
+        );
     }
 
     #[test]
@@ -474,12 +550,23 @@ mod tests {
 
     #[test]
     fn state_laws_answer_in_45_days_and_appeals_in_their_own_periods_r280_r282() {
-        check(Law::Virginia, RequestType::Access, "2026-11-25T17:00:00Z", expect_test::expect![[
-            "received 2026-11-25 ack - respond 2027-01-09 notice 2027-01-09 extended 2027-02-23"
-        ]]);
+        check(
+            Law::Virginia,
+            RequestType::Access,
+            "2026-11-25T17:00:00Z",
+            expect_test::expect![[
+                "received 2026-11-25 ack - respond 2027-01-09 notice 2027-01-09 extended 2027-02-23"
+            ]],
+        );
         let appeal = |law: Law| {
             let cals = calendars();
-            deadlines(rule(law, RequestType::Appeal).unwrap(), at("2026-11-25T17:00:00Z"), true, &cals.us).respond_by
+            deadlines(
+                rule(law, RequestType::Appeal).unwrap(),
+                at("2026-11-25T17:00:00Z"),
+                true,
+                &cals.us,
+            )
+            .respond_by
         };
         assert_eq!(appeal(Law::Virginia), date("2027-01-24"));
         assert_eq!(appeal(Law::Connecticut), date("2027-01-24"));
@@ -497,7 +584,12 @@ mod tests {
             assert!(!rule.citation.is_empty() && rule.timeline.starts_with("T-"));
             for other in &CLOCK_RULES[index + 1..] {
                 if other.law == rule.law {
-                    assert!(other.types.iter().all(|t| !rule.types.contains(t)), "{} {}", rule.law, rule.timeline);
+                    assert!(
+                        other.types.iter().all(|t| !rule.types.contains(t)),
+                        "{} {}",
+                        rule.law,
+                        rule.timeline
+                    );
                 }
             }
         }

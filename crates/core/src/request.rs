@@ -210,15 +210,29 @@ impl DenialBasis {
     pub fn label(self) -> &'static str {
         match self {
             DenialBasis::Exception(reason) => reason.label(),
-            DenialBasis::Unverifiable => "We could not verify your identity to the degree the law requires",
-            DenialBasis::NotIdentifiable => "We could not find you among the people whose information we hold",
-            DenialBasis::Fraud => "We have a documented, good-faith belief that the request is fraudulent",
+            DenialBasis::Unverifiable => {
+                "We could not verify your identity to the degree the law requires"
+            }
+            DenialBasis::NotIdentifiable => {
+                "We could not find you among the people whose information we hold"
+            }
+            DenialBasis::Fraud => {
+                "We have a documented, good-faith belief that the request is fraudulent"
+            }
             DenialBasis::ManifestlyUnfounded => "The request is manifestly unfounded or excessive",
-            DenialBasis::RequestLimit => "You have already made the number of such requests the law requires us to answer in this period",
-            DenialBasis::AccurateAsHeld => "The information we hold is more likely than not accurate",
-            DenialBasis::Impossible => "Complying is impossible or would involve a disproportionate effort",
+            DenialBasis::RequestLimit => {
+                "You have already made the number of such requests the law requires us to answer in this period"
+            }
+            DenialBasis::AccurateAsHeld => {
+                "The information we hold is more likely than not accurate"
+            }
+            DenialBasis::Impossible => {
+                "Complying is impossible or would involve a disproportionate effort"
+            }
             DenialBasis::ConflictsWithLaw => "Complying would conflict with a law",
-            DenialBasis::HeldAsProcessor => "We hold this information on behalf of another business, which decides on such requests",
+            DenialBasis::HeldAsProcessor => {
+                "We hold this information on behalf of another business, which decides on such requests"
+            }
         }
     }
 
@@ -371,7 +385,10 @@ pub struct Submission {
 
 /// Creates a request: checks the law gives the right, works out its deadlines and the
 /// verification it needs.
-pub fn submit(submission: Submission, calendars: &Calendars) -> Result<(RightsRequest, Vec<Effect>), TransitionError> {
+pub fn submit(
+    submission: Submission,
+    calendars: &Calendars,
+) -> Result<(RightsRequest, Vec<Effect>), TransitionError> {
     offered(submission.law, submission.request_type).map_err(TransitionError::NotOffered)?;
     let rule = clock::rule(submission.law, submission.request_type)
         .ok_or_else(|| TransitionError::NotOffered(String::new()))?;
@@ -395,7 +412,12 @@ pub fn submit(submission: Submission, calendars: &Calendars) -> Result<(RightsRe
         submission.designated_channel,
         calendars.for_law(submission.law),
     );
-    let required = verification::required(submission.law, submission.request_type, submission.high_risk, false);
+    let required = verification::required(
+        submission.law,
+        submission.request_type,
+        submission.high_risk,
+        false,
+    );
     let status = if required == Level::None { Status::Verified } else { Status::Received };
     let request = RightsRequest {
         id: submission.id,
@@ -587,7 +609,10 @@ pub fn transition(
     now: Timestamp,
     calendars: &Calendars,
 ) -> Result<(RightsRequest, Vec<Effect>), TransitionError> {
-    let invalid = |event: &Event| TransitionError::InvalidInStatus { action: event.action(), status: request.status };
+    let invalid = |event: &Event| TransitionError::InvalidInStatus {
+        action: event.action(),
+        status: request.status,
+    };
     if request.status.is_closed() {
         return Err(invalid(&event));
     }
@@ -607,11 +632,14 @@ pub fn transition(
             next.status = Status::Verifying;
         }
         Event::IdentityDoubted => {
-            if request.law != Law::Gdpr || !matches!(request.status, Status::Received | Status::Verifying) {
+            if request.law != Law::Gdpr
+                || !matches!(request.status, Status::Received | Status::Verifying)
+            {
                 return Err(TransitionError::DoubtsNotApplicable);
             }
             next.verification.doubts = true;
-            next.verification.required = verification::required(request.law, request.request_type, request.high_risk, true);
+            next.verification.required =
+                verification::required(request.law, request.request_type, request.high_risk, true);
         }
         Event::AgentConfirmed => {
             let Some(agent) = request.agent else { return Err(TransitionError::NoAgent) };
@@ -627,18 +655,29 @@ pub fn transition(
                     consumer_confirmed: agent.consumer_confirmed,
                     consumer_verified: directly,
                 };
-                verification::agent_authorized(&evidence, request.request_type).map_err(TransitionError::Agent)?;
+                verification::agent_authorized(&evidence, request.request_type)
+                    .map_err(TransitionError::Agent)?;
             }
             let required = request.verification.required;
             if level < required {
                 // a request for specific pieces that cannot be verified is
                 // answered as a request for categories, if that level is reached.
-                let categories =
-                    verification::required(request.law, RequestType::Know, request.high_risk, request.verification.doubts);
-                if request.effective_type == RequestType::Access && request.law != Law::Gdpr && level >= categories {
+                let categories = verification::required(
+                    request.law,
+                    RequestType::Know,
+                    request.high_risk,
+                    request.verification.doubts,
+                );
+                if request.effective_type == RequestType::Access
+                    && request.law != Law::Gdpr
+                    && level >= categories
+                {
                     next.effective_type = RequestType::Know;
                 } else {
-                    return Err(TransitionError::InsufficientVerification { required, achieved: level });
+                    return Err(TransitionError::InsufficientVerification {
+                        required,
+                        achieved: level,
+                    });
                 }
             }
             next.verification.achieved = Some(level);
@@ -652,9 +691,10 @@ pub fn transition(
         }
         Event::Extended { reason } => {
             let rule = clock::rule(request.law, request.request_type);
-            let (Some(notice_by), true) =
-                (request.deadlines.extension_notice_by, rule.is_some_and(|r| r.extension.is_some()))
-            else {
+            let (Some(notice_by), true) = (
+                request.deadlines.extension_notice_by,
+                rule.is_some_and(|r| r.extension.is_some()),
+            ) else {
                 return Err(TransitionError::NoExtension);
             };
             if request.extended {
@@ -700,7 +740,9 @@ pub fn transition(
 
 fn check_text(what: &str, text: &str, required: bool) -> Result<(), TransitionError> {
     if required && text.trim().is_empty() {
-        return Err(TransitionError::Reasons(format!("{what} is empty; say why in a sentence the person will read")));
+        return Err(TransitionError::Reasons(format!(
+            "{what} is empty; say why in a sentence the person will read"
+        )));
     }
     if text.len() > limits::REQUEST_TEXT_BYTES_MAX {
         return Err(TransitionError::Reasons(format!(
@@ -732,7 +774,9 @@ fn check_reasons(request: &RightsRequest, reasons: &[DenialReason]) -> Result<()
         if let Some(explanation) = &reason.explanation {
             check_text(&format!("the explanation of `{code}`"), explanation.expose(), false)?;
         }
-        if reason.basis.needs_explanation() && reason.explanation.as_ref().is_none_or(|text| text.expose().trim().is_empty()) {
+        if reason.basis.needs_explanation()
+            && reason.explanation.as_ref().is_none_or(|text| text.expose().trim().is_empty())
+        {
             return fail(format!(
                 "reason `{code}` needs an explanation: the law puts the burden of showing it on the business ({})",
                 reason.basis.citation()
@@ -743,11 +787,23 @@ fn check_reasons(request: &RightsRequest, reasons: &[DenialReason]) -> Result<()
             // an opt-out or a request to limit may be refused only
             // for documented fraud.
             _ if kind.verification_forbidden() => reason.basis == DenialBasis::Fraud,
-            DenialBasis::Exception(RetentionReason::Ccpa(_)) => kind == RequestType::Delete && request.law != Law::Gdpr,
-            DenialBasis::Exception(RetentionReason::Gdpr(_)) => kind == RequestType::Delete && request.law == Law::Gdpr,
+            DenialBasis::Exception(RetentionReason::Ccpa(_)) => {
+                kind == RequestType::Delete && request.law != Law::Gdpr
+            }
+            DenialBasis::Exception(RetentionReason::Gdpr(_)) => {
+                kind == RequestType::Delete && request.law == Law::Gdpr
+            }
             DenialBasis::ManifestlyUnfounded => request.law == Law::Gdpr,
             DenialBasis::AccurateAsHeld => kind == RequestType::Correct,
-            DenialBasis::RequestLimit => matches!(kind, RequestType::Know | RequestType::Access | RequestType::ShineTheLight | RequestType::Portability) && request.law != Law::Gdpr,
+            DenialBasis::RequestLimit => {
+                matches!(
+                    kind,
+                    RequestType::Know
+                        | RequestType::Access
+                        | RequestType::ShineTheLight
+                        | RequestType::Portability
+                ) && request.law != Law::Gdpr
+            }
             DenialBasis::Unverifiable => request.verification.required != Level::None,
             _ => true,
         };
@@ -785,10 +841,17 @@ mod tests {
     use proptest::prelude::*;
 
     fn calendars() -> Calendars {
-        let us = ["us-federal", "us-ca"].iter().filter_map(|id| HolidayCalendar::builtin(id)).collect();
+        let us =
+            ["us-federal", "us-ca"].iter().filter_map(|id| HolidayCalendar::builtin(id)).collect();
         Calendars {
-            us: LawCalendar { timezone: TimeZone::get("America/Los_Angeles").unwrap(), business: BusinessCalendar::new(us) },
-            eu: LawCalendar { timezone: TimeZone::UTC, business: BusinessCalendar::weekends_only() },
+            us: LawCalendar {
+                timezone: TimeZone::get("America/Los_Angeles").unwrap(),
+                business: BusinessCalendar::new(us),
+            },
+            eu: LawCalendar {
+                timezone: TimeZone::UTC,
+                business: BusinessCalendar::weekends_only(),
+            },
         }
     }
 
@@ -800,7 +863,11 @@ mod tests {
         submission(law, request_type, None).unwrap().0
     }
 
-    fn submission(law: Law, request_type: RequestType, agent: Option<AgentProof>) -> Result<(RightsRequest, Vec<Effect>), TransitionError> {
+    fn submission(
+        law: Law,
+        request_type: RequestType,
+        agent: Option<AgentProof>,
+    ) -> Result<(RightsRequest, Vec<Effect>), TransitionError> {
         submit(
             Submission {
                 id: Id::from_parts(1, 1),
@@ -846,7 +913,9 @@ mod tests {
             "the General Data Protection Regulation (GDPR) gives no `opt_out_sale_share` right (the GDPR has no sale opt-out; an objection to direct marketing, `object`, is absolute under Art 21(2)-(3)); it gives: know, access, delete, correct, restrict, object, withdraw_consent, portability"
         ]]
         .assert_eq(&offered(Law::Gdpr, RequestType::OptOutSaleShare).unwrap_err());
-        assert!(offered(Law::Ccpa, RequestType::Portability).unwrap_err().contains("ask for `access`"));
+        assert!(
+            offered(Law::Ccpa, RequestType::Portability).unwrap_err().contains("ask for `access`")
+        );
         assert!(offered(Law::Caloppa, RequestType::Know).unwrap_err().contains("CalOPPA"));
         assert!(offered(Law::Utah, RequestType::Correct).is_err());
     }
@@ -854,12 +923,20 @@ mod tests {
     #[test]
     fn an_unverifiable_access_request_is_answered_as_categories_r053() {
         let access = new(Law::Ccpa, RequestType::Access);
-        let verified = apply(&access, Event::Verified { level: Level::Reasonable, directly: true }).unwrap();
+        let verified =
+            apply(&access, Event::Verified { level: Level::Reasonable, directly: true }).unwrap();
         assert_eq!(verified.status, Status::Verified);
         assert_eq!(verified.effective_type, RequestType::Know);
         assert_eq!(verified.request_type, RequestType::Access);
-        let error = apply(&access, Event::Verified { level: Level::Basic, directly: true }).unwrap_err();
-        assert_eq!(error, TransitionError::InsufficientVerification { required: Level::ReasonablyHigh, achieved: Level::Basic });
+        let error =
+            apply(&access, Event::Verified { level: Level::Basic, directly: true }).unwrap_err();
+        assert_eq!(
+            error,
+            TransitionError::InsufficientVerification {
+                required: Level::ReasonablyHigh,
+                achieved: Level::Basic
+            }
+        );
     }
 
     #[test]
@@ -869,36 +946,75 @@ mod tests {
         let doubted = apply(&access, Event::IdentityDoubted).unwrap();
         assert_eq!(doubted.verification.required, Level::Reasonable);
         assert!(apply(&doubted, Event::Verified { level: Level::Basic, directly: true }).is_err());
-        assert_eq!(apply(&new(Law::Ccpa, RequestType::Know), Event::IdentityDoubted), Err(TransitionError::DoubtsNotApplicable));
+        assert_eq!(
+            apply(&new(Law::Ccpa, RequestType::Know), Event::IdentityDoubted),
+            Err(TransitionError::DoubtsNotApplicable)
+        );
     }
 
     #[test]
     fn an_agent_with_signed_permission_needs_the_person_r060() {
-        let (request, _) = submission(Law::Ccpa, RequestType::Delete, Some(AgentProof::SignedPermission)).unwrap();
-        let error = apply(&request, Event::Verified { level: Level::Reasonable, directly: false }).unwrap_err();
+        let (request, _) =
+            submission(Law::Ccpa, RequestType::Delete, Some(AgentProof::SignedPermission)).unwrap();
+        let error = apply(&request, Event::Verified { level: Level::Reasonable, directly: false })
+            .unwrap_err();
         assert!(error.to_string().contains("must also confirm the agent"), "{error}");
-        assert!(apply(&request, Event::Verified { level: Level::Reasonable, directly: true }).is_ok());
+        assert!(
+            apply(&request, Event::Verified { level: Level::Reasonable, directly: true }).is_ok()
+        );
         let confirmed = apply(&request, Event::AgentConfirmed).unwrap();
-        assert!(apply(&confirmed, Event::Verified { level: Level::Reasonable, directly: false }).is_ok());
-        let (attorney, _) = submission(Law::Ccpa, RequestType::Delete, Some(AgentProof::PowerOfAttorney)).unwrap();
-        assert!(apply(&attorney, Event::Verified { level: Level::Reasonable, directly: false }).is_ok());
+        assert!(
+            apply(&confirmed, Event::Verified { level: Level::Reasonable, directly: false })
+                .is_ok()
+        );
+        let (attorney, _) =
+            submission(Law::Ccpa, RequestType::Delete, Some(AgentProof::PowerOfAttorney)).unwrap();
+        assert!(
+            apply(&attorney, Event::Verified { level: Level::Reasonable, directly: false }).is_ok()
+        );
     }
 
     #[test]
     fn one_extension_noticed_inside_the_first_period_r032() {
-        let request = apply(&new(Law::Ccpa, RequestType::Delete), Event::Verified { level: Level::Reasonable, directly: true }).unwrap();
-        let (extended, effects) =
-            transition(&request, Event::Extended { reason: "archives".into() }, received(), &calendars()).unwrap();
+        let request = apply(
+            &new(Law::Ccpa, RequestType::Delete),
+            Event::Verified { level: Level::Reasonable, directly: true },
+        )
+        .unwrap();
+        let (extended, effects) = transition(
+            &request,
+            Event::Extended { reason: "archives".into() },
+            received(),
+            &calendars(),
+        )
+        .unwrap();
         assert_eq!(effects, vec![Effect::SendExtensionNotice]);
         assert!(extended.extended);
         assert_eq!(extended.due().to_string(), "2027-02-23");
-        assert_eq!(apply(&extended, Event::Extended { reason: "again".into() }), Err(TransitionError::AlreadyExtended));
+        assert_eq!(
+            apply(&extended, Event::Extended { reason: "again".into() }),
+            Err(TransitionError::AlreadyExtended)
+        );
         let late: Timestamp = "2027-01-10T17:00:00Z".parse().unwrap();
-        let error = transition(&request, Event::Extended { reason: "late".into() }, late, &calendars()).unwrap_err();
-        assert_eq!(error.to_string(), "an extension must be noticed by 2027-01-09, inside the first response period; it is too late to extend");
-        assert_eq!(apply(&request, Event::Extended { reason: " ".into() }).map(|_| ()), Err(TransitionError::Reasons("the extension's reason is empty; say why in a sentence the person will read".to_owned())));
+        let error =
+            transition(&request, Event::Extended { reason: "late".into() }, late, &calendars())
+                .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "an extension must be noticed by 2027-01-09, inside the first response period; it is too late to extend"
+        );
+        assert_eq!(
+            apply(&request, Event::Extended { reason: " ".into() }).map(|_| ()),
+            Err(TransitionError::Reasons(
+                "the extension's reason is empty; say why in a sentence the person will read"
+                    .to_owned()
+            ))
+        );
         let opt_out = new(Law::Ccpa, RequestType::OptOutSaleShare);
-        assert_eq!(apply(&opt_out, Event::Extended { reason: "x".into() }), Err(TransitionError::NoExtension));
+        assert_eq!(
+            apply(&opt_out, Event::Extended { reason: "x".into() }),
+            Err(TransitionError::NoExtension)
+        );
     }
 
     #[test]
@@ -906,44 +1022,81 @@ mod tests {
         let delete = new(Law::Ccpa, RequestType::Delete);
         let ccpa_code = DenialBasis::Exception(RetentionReason::Ccpa(CcpaDeletionException::D8));
         let gdpr_code = DenialBasis::Exception(RetentionReason::Gdpr(GdprErasureException::E));
-        assert_eq!(apply(&delete, Event::Denied { reasons: vec![reason(ccpa_code)] }).unwrap().status, Status::Denied);
-        let error = apply(&delete, Event::Denied { reasons: vec![reason(gdpr_code)] }).unwrap_err().to_string();
+        assert_eq!(
+            apply(&delete, Event::Denied { reasons: vec![reason(ccpa_code)] }).unwrap().status,
+            Status::Denied
+        );
+        let error = apply(&delete, Event::Denied { reasons: vec![reason(gdpr_code)] })
+            .unwrap_err()
+            .to_string();
         assert!(error.contains("outside the GDPR, cite a §1798.105(d) code"), "{error}");
         let gdpr_delete = new(Law::Gdpr, RequestType::Delete);
         assert!(apply(&gdpr_delete, Event::Denied { reasons: vec![reason(gdpr_code)] }).is_ok());
         let error = apply(&delete, Event::Denied { reasons: vec![] }).unwrap_err().to_string();
         assert!(error.starts_with("give at least one reason; the codes are: D1, D2"), "{error}");
         let twice = vec![reason(ccpa_code), reason(ccpa_code)];
-        assert!(apply(&delete, Event::Denied { reasons: twice }).unwrap_err().to_string().contains("twice"));
+        assert!(
+            apply(&delete, Event::Denied { reasons: twice })
+                .unwrap_err()
+                .to_string()
+                .contains("twice")
+        );
         let know = new(Law::Ccpa, RequestType::Know);
-        assert!(apply(&know, Event::Denied { reasons: vec![reason(ccpa_code)] }).unwrap_err().to_string().contains("apply to requests to delete"));
+        assert!(
+            apply(&know, Event::Denied { reasons: vec![reason(ccpa_code)] })
+                .unwrap_err()
+                .to_string()
+                .contains("apply to requests to delete")
+        );
     }
 
     #[test]
     fn opt_outs_are_refused_only_for_documented_fraud_r119_r142() {
         let opt_out = new(Law::Ccpa, RequestType::OptOutSaleShare);
-        let error = apply(&opt_out, Event::Denied { reasons: vec![reason(DenialBasis::Unverifiable)] }).unwrap_err().to_string();
+        let error =
+            apply(&opt_out, Event::Denied { reasons: vec![reason(DenialBasis::Unverifiable)] })
+                .unwrap_err()
+                .to_string();
         assert!(error.contains("only for documented fraud"), "{error}");
         let undocumented = DenialReason { basis: DenialBasis::Fraud, explanation: None };
-        let error = apply(&opt_out, Event::Denied { reasons: vec![undocumented] }).unwrap_err().to_string();
+        let error =
+            apply(&opt_out, Event::Denied { reasons: vec![undocumented] }).unwrap_err().to_string();
         assert!(error.contains("needs an explanation"), "{error}");
-        assert!(apply(&opt_out, Event::Denied { reasons: vec![reason(DenialBasis::Fraud)] }).is_ok());
+        assert!(
+            apply(&opt_out, Event::Denied { reasons: vec![reason(DenialBasis::Fraud)] }).is_ok()
+        );
     }
 
     #[test]
     fn manifestly_unfounded_is_a_gdpr_basis_and_needs_a_justification_r257() {
         let gdpr = new(Law::Gdpr, RequestType::Access);
-        assert!(apply(&gdpr, Event::Denied { reasons: vec![reason(DenialBasis::ManifestlyUnfounded)] }).is_ok());
+        assert!(
+            apply(&gdpr, Event::Denied { reasons: vec![reason(DenialBasis::ManifestlyUnfounded)] })
+                .is_ok()
+        );
         let ccpa = new(Law::Ccpa, RequestType::Access);
-        assert!(apply(&ccpa, Event::Denied { reasons: vec![reason(DenialBasis::ManifestlyUnfounded)] }).is_err());
+        assert!(
+            apply(&ccpa, Event::Denied { reasons: vec![reason(DenialBasis::ManifestlyUnfounded)] })
+                .is_err()
+        );
     }
 
     #[test]
     fn partial_completion_keeps_its_reasons_r078() {
-        let delete = apply(&new(Law::Ccpa, RequestType::Delete), Event::Verified { level: Level::Reasonable, directly: true }).unwrap();
+        let delete = apply(
+            &new(Law::Ccpa, RequestType::Delete),
+            Event::Verified { level: Level::Reasonable, directly: true },
+        )
+        .unwrap();
         let working = apply(&delete, Event::Started).unwrap();
         let code = DenialBasis::Exception(RetentionReason::Ccpa(CcpaDeletionException::D1));
-        let (done, effects) = transition(&working, Event::Completed { reasons: vec![reason(code)] }, received(), &calendars()).unwrap();
+        let (done, effects) = transition(
+            &working,
+            Event::Completed { reasons: vec![reason(code)] },
+            received(),
+            &calendars(),
+        )
+        .unwrap();
         assert_eq!(done.status, Status::PartiallyCompleted);
         assert_eq!(effects, vec![Effect::SendCompletion]);
         assert_eq!(done.closed_at, Some(received()));
@@ -964,17 +1117,41 @@ mod tests {
         };
         let (appeal, _) = submit(base.clone(), &calendars()).unwrap();
         assert_eq!(appeal.due().to_string(), "2027-01-24");
-        let open = Submission { appeal_of: Some((Id::from_parts(1, 1), Law::Virginia, Status::InProgress)), ..base.clone() };
-        assert_eq!(submit(open, &calendars()).unwrap_err(), TransitionError::AppealNotRefused(Status::InProgress));
-        let other_law = Submission { appeal_of: Some((Id::from_parts(1, 1), Law::Texas, Status::Denied)), ..base.clone() };
-        assert_eq!(submit(other_law, &calendars()).unwrap_err(), TransitionError::AppealLawMismatch);
-        assert_eq!(submit(Submission { appeal_of: None, ..base.clone() }, &calendars()).unwrap_err(), TransitionError::AppealNeedsRequest);
-        let ccpa = Submission { law: Law::Ccpa, appeal_of: Some((Id::from_parts(1, 1), Law::Ccpa, Status::Denied)), ..base };
+        let open = Submission {
+            appeal_of: Some((Id::from_parts(1, 1), Law::Virginia, Status::InProgress)),
+            ..base.clone()
+        };
+        assert_eq!(
+            submit(open, &calendars()).unwrap_err(),
+            TransitionError::AppealNotRefused(Status::InProgress)
+        );
+        let other_law = Submission {
+            appeal_of: Some((Id::from_parts(1, 1), Law::Texas, Status::Denied)),
+            ..base.clone()
+        };
+        assert_eq!(
+            submit(other_law, &calendars()).unwrap_err(),
+            TransitionError::AppealLawMismatch
+        );
+        assert_eq!(
+            submit(Submission { appeal_of: None, ..base.clone() }, &calendars()).unwrap_err(),
+            TransitionError::AppealNeedsRequest
+        );
+        let ccpa = Submission {
+            law: Law::Ccpa,
+            appeal_of: Some((Id::from_parts(1, 1), Law::Ccpa, Status::Denied)),
+            ..base
+        };
         assert!(matches!(submit(ccpa, &calendars()), Err(TransitionError::NotOffered(_))));
     }
 
     fn any_event() -> impl Strategy<Value = Event> {
-        let level = prop_oneof![Just(Level::None), Just(Level::Basic), Just(Level::Reasonable), Just(Level::ReasonablyHigh)];
+        let level = prop_oneof![
+            Just(Level::None),
+            Just(Level::Basic),
+            Just(Level::Reasonable),
+            Just(Level::ReasonablyHigh)
+        ];
         let basis = prop_oneof![
             Just(DenialBasis::Unverifiable),
             Just(DenialBasis::Fraud),
@@ -983,7 +1160,8 @@ mod tests {
             Just(DenialBasis::Exception(RetentionReason::Gdpr(GdprErasureException::B))),
         ];
         let reasons = proptest::collection::vec(
-            (basis, proptest::option::of("[a-z ]{0,20}")).prop_map(|(basis, e)| DenialReason { basis, explanation: e.map(Sensitive::new) }),
+            (basis, proptest::option::of("[a-z ]{0,20}"))
+                .prop_map(|(basis, e)| DenialReason { basis, explanation: e.map(Sensitive::new) }),
             0..3,
         );
         prop_oneof![
@@ -991,7 +1169,8 @@ mod tests {
             Just(Event::VerificationStarted),
             Just(Event::IdentityDoubted),
             Just(Event::AgentConfirmed),
-            (level, any::<bool>()).prop_map(|(level, directly)| Event::Verified { level, directly }),
+            (level, any::<bool>())
+                .prop_map(|(level, directly)| Event::Verified { level, directly }),
             Just(Event::Started),
             "[a-z ]{0,10}".prop_map(|r| Event::Extended { reason: Sensitive::new(r) }),
             reasons.clone().prop_map(|reasons| Event::Completed { reasons }),
@@ -1001,11 +1180,21 @@ mod tests {
     }
 
     fn any_request() -> impl Strategy<Value = RightsRequest> {
-        let laws = prop_oneof![Just(Law::Ccpa), Just(Law::Gdpr), Just(Law::Virginia), Just(Law::Texas), Just(Law::Utah)];
+        let laws = prop_oneof![
+            Just(Law::Ccpa),
+            Just(Law::Gdpr),
+            Just(Law::Virginia),
+            Just(Law::Texas),
+            Just(Law::Utah)
+        ];
         let types = (0..RequestType::all().len()).prop_map(|i| RequestType::all()[i]);
-        let agents = proptest::option::of(prop_oneof![Just(AgentProof::SignedPermission), Just(AgentProof::PowerOfAttorney)]);
+        let agents = proptest::option::of(prop_oneof![
+            Just(AgentProof::SignedPermission),
+            Just(AgentProof::PowerOfAttorney)
+        ]);
         (laws, types, agents).prop_filter_map("offered", |(law, request_type, agent)| {
-            let request_type = if request_type == RequestType::Appeal { RequestType::Know } else { request_type };
+            let request_type =
+                if request_type == RequestType::Appeal { RequestType::Know } else { request_type };
             submission(law, request_type, agent).ok().map(|(request, _)| request)
         })
     }

@@ -90,9 +90,7 @@ pub fn normalize_identity(kind: IdentityKind, value: &str) -> Result<String, Ide
         });
     }
     if trimmed.chars().any(char::is_control) {
-        return Err(IdentityError {
-            message: format!("the {what} contains a control character"),
-        });
+        return Err(IdentityError { message: format!("the {what} contains a control character") });
     }
     match kind {
         IdentityKind::Email => {
@@ -148,7 +146,9 @@ pub fn normalize_identity(kind: IdentityKind, value: &str) -> Result<String, Ide
 pub fn normalize_data_point(value: &str) -> String {
     let collapsed = collapse(value.trim()).to_lowercase();
     let digit_like = !collapsed.is_empty()
-        && collapsed.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | ',' | '(' | ')' | '+' | '/' | '$'))
+        && collapsed.chars().all(|c| {
+            c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | ',' | '(' | ')' | '+' | '/' | '$')
+        })
         && collapsed.chars().any(|c| c.is_ascii_digit());
     if digit_like {
         // "$1,234.50" and "1234.5" name the same amount; "94 105" and "94105" the same
@@ -200,7 +200,15 @@ mod tests {
             normalize_identity(IdentityKind::Email, "  Ada.Example@Example.COM ").as_deref(),
             Ok("ada.example@example.com")
         );
-        for bad in ["", "ada", "ada@", "@example.com", "a@b@example.com", "ada @example.com", "ada@localhost"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "a@b@example.com",
+            "ada @example.com",
+            "ada@localhost",
+        ] {
             let error = normalize_identity(IdentityKind::Email, bad).unwrap_err();
             // Messages describe the problem, never echo the value.
             assert!(!error.message.contains("ada"), "{error}");
@@ -213,7 +221,10 @@ mod tests {
             normalize_identity(IdentityKind::Phone, "+1 (877) 555-0142").as_deref(),
             Ok("+18775550142")
         );
-        assert_eq!(normalize_identity(IdentityKind::Phone, "877.555.0142").as_deref(), Ok("8775550142"));
+        assert_eq!(
+            normalize_identity(IdentityKind::Phone, "877.555.0142").as_deref(),
+            Ok("8775550142")
+        );
         assert!(normalize_identity(IdentityKind::Phone, "call me").is_err());
         assert!(normalize_identity(IdentityKind::Phone, "12").is_err());
         assert!(normalize_identity(IdentityKind::Phone, "1+2345").is_err());
@@ -221,7 +232,8 @@ mod tests {
 
     #[test]
     fn identities_have_a_size_limit() {
-        let at_limit = format!("{}@example.com", "a".repeat(crate::limits::IDENTITY_VALUE_BYTES_MAX - 12));
+        let at_limit =
+            format!("{}@example.com", "a".repeat(crate::limits::IDENTITY_VALUE_BYTES_MAX - 12));
         assert!(normalize_identity(IdentityKind::Email, &at_limit).is_ok());
         let past = format!("a{at_limit}");
         assert!(normalize_identity(IdentityKind::Email, &past).is_err());

@@ -35,7 +35,8 @@ pub enum Level {
 
 impl Level {
     /// Every level, weakest first.
-    pub const ALL: [Level; 4] = [Level::None, Level::Basic, Level::Reasonable, Level::ReasonablyHigh];
+    pub const ALL: [Level; 4] =
+        [Level::None, Level::Basic, Level::Reasonable, Level::ReasonablyHigh];
 
     /// The stable id stored with a request.
     pub fn id(self) -> &'static str {

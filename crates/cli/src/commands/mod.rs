@@ -3,11 +3,14 @@
 pub(crate) mod check;
 pub(crate) mod lints;
 pub(crate) mod notice;
+pub(crate) mod report;
+pub(crate) mod request;
 pub(crate) mod schema;
+pub(crate) mod store;
 
 /// Clean, or warnings only.
 pub(crate) const EXIT_OK: u8 = 0;
-/// At least one error diagnostic.
+/// At least one error diagnostic (or a check that found a problem).
 pub(crate) const EXIT_ERRORS: u8 = 1;
 /// An input could not be read at all (missing, not UTF-8, too large) or bad usage.
 pub(crate) const EXIT_UNREADABLE: u8 = 2;

@@ -1,1 +1,9 @@
-//! The store's integration tests (being written).
+//! The store's integration tests: every query, on a fresh SQLite file and — when
+//! `OMBUD_TEST_POSTGRES_URL` is set, as CI always sets it — on a fresh PostgreSQL
+//! database, through the same test bodies (`ombud_testkit::store_test!`).
+
+mod audit;
+mod fixtures;
+mod keys;
+mod records;
+mod requests;
