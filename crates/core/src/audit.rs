@@ -1,1 +1,0 @@
-//! The audit chain (being written).
