@@ -804,12 +804,13 @@ impl App {
         }
         let achieved = verification::achieved(&record.evidence);
         let waiting = matches!(record.request.status, Status::Received | Status::Verifying);
-        if waiting && achieved > Level::None {
-            if let Ok(event) = self.verified_event(record, achieved, directly) {
-                let method_id = record.verification_method.map(|m| m.id());
-                self.apply(tx, record, event, actor, json!({ "method": method_id }), now).await?;
-                return Ok(outcome_of(record));
-            }
+        if waiting
+            && achieved > Level::None
+            && let Ok(event) = self.verified_event(record, achieved, directly)
+        {
+            let method_id = record.verification_method.map(|m| m.id());
+            self.apply(tx, record, event, actor, json!({ "method": method_id }), now).await?;
+            return Ok(outcome_of(record));
         }
         record.version = tx.update_request(record, now.as_millisecond()).await?;
         if !waiting {

@@ -6,6 +6,9 @@
 //! Each test runs on a SQLite file and, when `OMBUD_TEST_POSTGRES_URL` is set, on a
 //! fresh PostgreSQL database.
 
+// Helpers outside #[test] functions unwrap too: a failed set-up is a failed test.
+#![allow(clippy::unwrap_used)]
+
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

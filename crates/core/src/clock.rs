@@ -626,10 +626,10 @@ mod tests {
             if rule.respond.unit == Unit::BusinessDays || rule.rolls_to_working_day {
                 prop_assert!(calendar.business.is_business_day(d.respond_by), "{}", d.respond_by);
             }
-            if rule.rolls_to_working_day {
-                if let Some(extended) = d.extended_respond_by {
-                    prop_assert!(calendar.business.is_business_day(extended));
-                }
+            if rule.rolls_to_working_day
+                && let Some(extended) = d.extended_respond_by
+            {
+                prop_assert!(calendar.business.is_business_day(extended));
             }
             prop_assert!(d.respond_by > d.received_on);
         }

@@ -117,7 +117,7 @@ impl Tx {
             .await
             .map_err(|e| StoreError::from_sqlx(e, "read a timeline"))?
             .iter()
-            .map(|row| raw_event(row))
+            .map(raw_event)
             .collect::<Result<Vec<_>, sqlx::Error>>()
             .map_err(|e| StoreError::from_sqlx(e, "read a timeline"))?
         });
@@ -208,7 +208,7 @@ impl Store {
                 .await
                 .map_err(|e| StoreError::from_sqlx(e, "read the audit log"))?
                 .iter()
-                .map(|row| raw_event(row))
+                .map(raw_event)
                 .collect::<Result<Vec<_>, sqlx::Error>>()
                 .map_err(|e| StoreError::from_sqlx(e, "read the audit log"))?
             });

@@ -36,16 +36,12 @@ fn context(id: Id) -> String {
     format!("emails.message_ct/{id}")
 }
 
-fn parse(
-    row_id: &str,
-    request_id: Option<String>,
-    kind: String,
-    status: String,
-    attempts: i64,
-    last_error: Option<String>,
-    created_at_ms: i64,
-    sent_at_ms: Option<i64>,
-) -> Result<QueuedEmail, StoreError> {
+/// The columns of an email row, as read.
+type EmailRow = (String, Option<String>, String, String, i64, Option<String>, i64, Option<i64>);
+
+fn parse(row: EmailRow) -> Result<QueuedEmail, StoreError> {
+    let (row_id, request_id, kind, status, attempts, last_error, created_at_ms, sent_at_ms) = row;
+    let row_id = row_id.as_str();
     let corrupt = || StoreError::Corrupt(format!("email {row_id} has a malformed row"));
     Ok(QueuedEmail {
         id: Id::parse(row_id).ok_or_else(corrupt)?,
@@ -124,9 +120,8 @@ impl Tx {
             .map_err(|e| StoreError::from_sqlx(e, "read pending emails"))?
         });
         rows.into_iter()
-            .map(|((id, request_id, kind, status, attempts, last_error, created, sent), ct)| {
-                let queued =
-                    parse(&id, request_id, kind, status, attempts, last_error, created, sent)?;
+            .map(|(row, ct)| {
+                let queued = parse(row)?;
                 let plain = keys.decrypt(&ct, &context(queued.id))?;
                 Ok((queued, plain))
             })
@@ -187,10 +182,6 @@ impl Tx {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| StoreError::from_sqlx(e, "read a request's emails"))?
         });
-        rows.into_iter()
-            .map(|(id, request_id, kind, status, attempts, last_error, created, sent)| {
-                parse(&id, request_id, kind, status, attempts, last_error, created, sent)
-            })
-            .collect()
+        rows.into_iter().map(parse).collect()
     }
 }

@@ -134,8 +134,8 @@ impl Tx {
     /// The connection, for [`on_conn!`].
     pub(crate) fn conn(&mut self) -> Conn<'_> {
         match &mut self.inner {
-            TxInner::Sqlite(tx) => Conn::Sqlite(&mut **tx),
-            TxInner::Postgres(tx) => Conn::Postgres(&mut **tx),
+            TxInner::Sqlite(tx) => Conn::Sqlite(tx),
+            TxInner::Postgres(tx) => Conn::Postgres(tx),
         }
     }
 

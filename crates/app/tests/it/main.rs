@@ -3,6 +3,9 @@
 //! set), a manual clock, sequential ids, a lookup over a real fixture table, and the
 //! outbox transport.
 
+// Helpers outside #[test] functions unwrap too: a failed set-up is a failed test.
+#![allow(clippy::unwrap_used)]
+
 mod harness;
 mod mail;
 mod reports;

@@ -2,6 +2,9 @@
 //! `OMBUD_TEST_POSTGRES_URL` is set, as CI always sets it — on a fresh PostgreSQL
 //! database, through the same test bodies (`ombud_testkit::store_test!`).
 
+// Helpers outside #[test] functions unwrap too: a failed set-up is a failed test.
+#![allow(clippy::unwrap_used)]
+
 mod audit;
 mod fixtures;
 mod keys;
