@@ -37,7 +37,7 @@ pub use crate::url::StoreUrl;
 
 /// How long a statement may wait for SQLite's write lock (another ombud process, a
 /// backup) before the store reports it busy.
-const SQLITE_BUSY_TIMEOUT_MS: u64 = 10_000;
+pub(crate) const SQLITE_BUSY_TIMEOUT_MS: u64 = 10_000;
 /// How many connections one process opens to PostgreSQL.
 const POSTGRES_CONNECTIONS_MAX: u32 = 8;
 /// How many read connections one process opens to a SQLite file.

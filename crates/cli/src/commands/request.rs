@@ -625,8 +625,8 @@ async fn list(app: &App, args: ListArgs) -> anyhow::Result<ExitCode> {
             .as_deref()
             .map(|t| parse_reference("request type", t))
             .transpose()?,
-        // The US calendar's yesterday; GDPR requests in a later time zone are checked
-        // again below with their own calendar.
+        // A wide first cut (up to tomorrow in the US calendar, since an EU time zone can
+        // be a day ahead); each request is then judged below in its own law's calendar.
         due_on_or_before: args.overdue.then(|| us_today.tomorrow().unwrap_or(us_today)),
         limit: Some(args.limit),
         ..Filter::default()

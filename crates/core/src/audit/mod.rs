@@ -202,7 +202,23 @@ pub struct StoredEvent {
     pub hash: Hash,
 }
 
+/// An event as read back from storage, with its text borrowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventRef<'a> {
+    /// What the event says, with its stored `seq`.
+    pub body: EventBody<'a>,
+    /// The hash of the event before it ([`GENESIS`] for the first).
+    pub prev_hash: Hash,
+    /// This event's hash, as written.
+    pub hash: Hash,
+}
+
 impl StoredEvent {
+    /// The event, borrowed.
+    pub fn as_ref(&self) -> EventRef<'_> {
+        EventRef { body: self.body(), prev_hash: self.prev_hash, hash: self.hash }
+    }
+
     /// The body, borrowed, as [`ChainKey::hash`] takes it.
     pub fn body(&self) -> EventBody<'_> {
         EventBody {

@@ -187,3 +187,38 @@ store_test!(a_checkpoint_kept_elsewhere_catches_a_rewritten_head, |t| async move
     assert!(!report.is_intact());
     assert!(report.findings[0].to_string().contains("checkpoint"), "{:?}", report.findings);
 });
+
+store_test!(columns_tampered_into_other_types_are_reported_not_fatal, |t| async move {
+    append(&t, 5).await;
+    let statements: &[&str] = match &t.url {
+        // SQLite lets a column hold any type: a blob where text was, a short hash.
+        ombud_store::StoreUrl::Sqlite { .. } => &[
+            "UPDATE audit_events SET actor = x'ff00fe' WHERE seq = 2",
+            "UPDATE audit_events SET hash = x'0102' WHERE seq = 4",
+        ],
+        ombud_store::StoreUrl::Postgres { .. } => &[
+            "UPDATE audit_events SET hash = '\\x0102'::bytea WHERE seq = 4",
+            "UPDATE audit_events SET seq = -2 WHERE seq = 2",
+        ],
+    };
+    tamper(&t, statements).await;
+    let report = t.store.verify_audit(None).await.unwrap();
+    assert!(!report.is_intact());
+    let found: Vec<String> = report.findings.iter().map(ToString::to_string).collect();
+    assert!(found.iter().any(|f| f.contains('2')), "{found:?}");
+    assert!(found.iter().any(|f| f.contains('4')), "{found:?}");
+});
+
+store_test!(a_long_chain_is_walked_in_batches, |t| async move {
+    // More events than one hand-over batch between the reader and the verifier.
+    append(&t, 5_000).await;
+    let report = t.store.verify_audit(None).await.unwrap();
+    assert!(report.is_intact(), "{:?}", report.findings);
+    assert_eq!(report.events_checked, 5_000);
+    tamper(&t, &["UPDATE audit_events SET payload = '{\"n\":0}' WHERE seq = 4500"]).await;
+    let found = findings(&t).await;
+    assert_eq!(
+        found,
+        vec!["event 4500 was edited: its content no longer matches its hash".to_owned()]
+    );
+});
