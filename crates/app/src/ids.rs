@@ -11,8 +11,9 @@ use ombud_core::id::Id;
 pub trait IdSource: Send + Sync {
     /// A new id, made at `now`.
     fn id(&self, now: Timestamp) -> Id;
-    /// A new six-digit verification code.
-    fn code(&self) -> String;
+    /// A new six-digit verification code, or `None` when no secure randomness is
+    /// available (a predictable code is worse than none).
+    fn code(&self) -> Option<String>;
 }
 
 /// Ids and codes from the operating system's random source.
@@ -35,14 +36,16 @@ impl IdSource for SystemIds {
         Id::from_parts(u64::try_from(now.as_millisecond()).unwrap_or(0), random)
     }
 
-    fn code(&self) -> String {
+    fn code(&self) -> Option<String> {
         // Rejection sampling keeps all million codes equally likely.
         const RANGE: u64 = 1_000_000;
         let zone = u64::MAX - (u64::MAX % RANGE);
         loop {
-            let draw = random_u64();
+            let mut bytes = [0u8; 8];
+            getrandom::fill(&mut bytes).ok()?;
+            let draw = u64::from_le_bytes(bytes);
             if draw < zone {
-                return format!("{:06}", draw % RANGE);
+                return Some(format!("{:06}", draw % RANGE));
             }
         }
     }
@@ -67,8 +70,8 @@ impl IdSource for SequentialIds {
         Id::from_parts(u64::try_from(now.as_millisecond()).unwrap_or(0), u128::from(n))
     }
 
-    fn code(&self) -> String {
+    fn code(&self) -> Option<String> {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
-        format!("{:06}", (n * 271_829) % 1_000_000)
+        Some(format!("{:06}", (n * 271_829) % 1_000_000))
     }
 }

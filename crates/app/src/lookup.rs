@@ -43,8 +43,40 @@ pub type LookupFuture<'a> =
 /// The company's records, as verification sees them.
 pub trait SubjectLookup: Send + Sync {
     /// The values held for the person `query` identifies, for each of `kinds` the
-    /// company holds anything of; nothing when the person is not found.
+    /// company holds anything of (the kind `email` returns the addresses on file);
+    /// nothing when the person is not found.
     fn held<'a>(&'a self, query: &'a LookupQuery, kinds: &'a [String]) -> LookupFuture<'a>;
+
+    /// Whether a system is connected at all. Without one, nothing can be matched and
+    /// ombud says so instead of recording mismatches.
+    fn connected(&self) -> bool {
+        true
+    }
+}
+
+impl LookupQuery {
+    /// How the person is looked up: by the one identifier the answer goes to — the
+    /// email address when there is one — and never by several at once, so that giving
+    /// one's own address and someone else's phone number cannot match the other
+    /// person's records.
+    pub fn for_subject(
+        email: Option<&str>,
+        phone: Option<&str>,
+        account_id: Option<&str>,
+    ) -> LookupQuery {
+        let own = |value: Option<&str>| value.map(|v| Sensitive::new(v.to_owned()));
+        match (email, phone, account_id) {
+            (Some(email), _, _) => {
+                LookupQuery { email: own(Some(email)), ..LookupQuery::default() }
+            }
+            (None, Some(phone), _) => {
+                LookupQuery { phone: own(Some(phone)), ..LookupQuery::default() }
+            }
+            (None, None, account) => {
+                LookupQuery { account_id: own(account), ..LookupQuery::default() }
+            }
+        }
+    }
 }
 
 /// No system connected: nothing is held, so data points never match and staff attest
@@ -55,5 +87,9 @@ pub struct NoLookup;
 impl SubjectLookup for NoLookup {
     fn held<'a>(&'a self, _query: &'a LookupQuery, _kinds: &'a [String]) -> LookupFuture<'a> {
         Box::pin(async { Ok(Vec::new()) })
+    }
+
+    fn connected(&self) -> bool {
+        false
     }
 }

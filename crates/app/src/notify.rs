@@ -22,8 +22,15 @@ use crate::mail::{
 };
 use crate::{Actor, App, AppError};
 
-/// How many queued messages one delivery pass takes.
-const DELIVERY_BATCH_MAX: u32 = 1_000;
+/// How many queued messages one claim takes; a pass claims again until none is left.
+/// Small, so a slow relay cannot hold a claim past its lease.
+const DELIVERY_CLAIM_MAX: u32 = 4;
+
+/// How long a claimed message is left to the process that claimed it: longer than a
+/// claim's worth of deliveries (each times out after 120 s). A message claimed by a
+/// process that died goes out again after it — at least once, never lost — and a failed
+/// attempt waits as long before the next.
+const DELIVERY_LEASE_MS: i64 = 10 * 60 * 1000;
 
 /// A message as the outbox stores it.
 #[derive(Serialize, Deserialize)]
@@ -243,64 +250,79 @@ impl App {
         Ok(())
     }
 
-    /// Delivers the queued messages, each once per pass. A delivered acknowledgement
-    /// records the request as acknowledged.
+    /// Delivers the queued messages, each once per pass. Messages are claimed in the
+    /// store first, so ombud processes delivering at the same time never send one twice.
+    /// A delivered acknowledgement records the request as acknowledged.
     pub async fn deliver_pending(&self) -> Result<DeliveryReport, AppError> {
         let _one_at_a_time = self.delivery.lock().await;
         let mut report = DeliveryReport::default();
-        let batch = {
-            let mut tx = self.store().read().await?;
-            tx.pending_emails(DELIVERY_BATCH_MAX).await?
-        };
-        for (queued, content) in batch {
-            let stored: StoredEmail = serde_json::from_slice(&content).map_err(|_| {
-                AppError::Internal(format!("queued email {} does not parse", queued.id))
-            })?;
-            let email = OutgoingEmail {
-                to: stored.to,
-                from: stored.from,
-                reply_to: stored.reply_to,
-                subject: stored.subject,
-                text: stored.text,
-                html: stored.html,
-                message_id: stored.message_id,
-                date: Timestamp::from_millisecond(stored.date_ms).unwrap_or(Timestamp::UNIX_EPOCH),
-                headers: Vec::new(),
+        loop {
+            let batch = {
+                let mut tx = self.store().begin().await?;
+                let batch = tx
+                    .claim_emails(
+                        self.now().as_millisecond(),
+                        DELIVERY_LEASE_MS,
+                        DELIVERY_CLAIM_MAX,
+                    )
+                    .await?;
+                tx.commit().await?;
+                batch
             };
-            let result = self.transport.send(&email).await;
-            let now = self.now();
-            let mut tx = self.store().begin().await?;
-            match result {
-                Ok(_) => {
-                    tx.mark_email_sent(queued.id, now.as_millisecond()).await?;
-                    report.sent += 1;
-                    if queued.kind == EmailKind::Acknowledgement.id()
-                        && let Some(request_id) = queued.request_id
-                    {
-                        let mut record = tx.request_for_update(request_id).await?;
-                        if record.request.acknowledged_at.is_none()
-                            && !record.request.status.is_closed()
+            if batch.is_empty() {
+                break;
+            }
+            for (queued, content) in batch {
+                let stored: StoredEmail = serde_json::from_slice(&content).map_err(|_| {
+                    AppError::Internal(format!("queued email {} does not parse", queued.id))
+                })?;
+                let email = OutgoingEmail {
+                    to: stored.to,
+                    from: stored.from,
+                    reply_to: stored.reply_to,
+                    subject: stored.subject,
+                    text: stored.text,
+                    html: stored.html,
+                    message_id: stored.message_id,
+                    date: Timestamp::from_millisecond(stored.date_ms)
+                        .unwrap_or(Timestamp::UNIX_EPOCH),
+                    headers: Vec::new(),
+                };
+                let result = self.transport.send(&email).await;
+                let now = self.now();
+                let mut tx = self.store().begin().await?;
+                match result {
+                    Ok(_) => {
+                        tx.mark_email_sent(queued.id, now.as_millisecond()).await?;
+                        report.sent += 1;
+                        if queued.kind == EmailKind::Acknowledgement.id()
+                            && let Some(request_id) = queued.request_id
                         {
-                            self.apply(
-                                &mut tx,
-                                &mut record,
-                                Event::Acknowledged,
-                                &Actor::System,
-                                json!({ "how": "email", "email": queued.id.to_string() }),
-                                now,
-                            )
-                            .await?;
+                            let mut record = tx.request_for_update(request_id).await?;
+                            if record.request.acknowledged_at.is_none()
+                                && !record.request.status.is_closed()
+                            {
+                                self.apply(
+                                    &mut tx,
+                                    &mut record,
+                                    Event::Acknowledged,
+                                    &Actor::System,
+                                    json!({ "how": "email", "email": queued.id.to_string() }),
+                                    now,
+                                )
+                                .await?;
+                            }
                         }
                     }
+                    Err(error) => {
+                        let message = error.to_string();
+                        tx.mark_email_attempt_failed(queued.id, &message).await?;
+                        report.failed += 1;
+                        report.errors.push(format!("email {}: {message}", queued.id));
+                    }
                 }
-                Err(error) => {
-                    let message = error.to_string();
-                    tx.mark_email_attempt_failed(queued.id, &message).await?;
-                    report.failed += 1;
-                    report.errors.push(format!("email {}: {message}", queued.id));
-                }
+                tx.commit().await?;
             }
-            tx.commit().await?;
         }
         Ok(report)
     }

@@ -21,14 +21,27 @@ use crate::{App, AppError};
 const PAGE_ROWS: u32 = 1_000;
 
 /// One line of the §7101 record.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct RecordRow {
     /// The request.
     pub record: RequestRecord,
     /// The extension's reason, decrypted (it is part of the record, E1).
     pub extension_reason: Option<String>,
+    /// When the extension notice was delivered (E1 `extension_notice_sent_at`).
+    pub extension_notice_sent_at: Option<jiff::Timestamp>,
     /// The signed declaration kept with the request, by document id.
     pub declaration: Option<Id>,
+}
+
+impl std::fmt::Debug for RecordRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordRow")
+            .field("record", &self.record)
+            .field("extension_reason", &self.extension_reason.as_ref().map(|_| "[redacted]"))
+            .field("extension_notice_sent_at", &self.extension_notice_sent_at)
+            .field("declaration", &self.declaration)
+            .finish()
+    }
 }
 
 /// The §7101 "nature of request" (REGULATIONS.md §e E1, §h H5).
@@ -131,7 +144,22 @@ impl App {
                 };
                 let extension_reason =
                     record.request.extension_reason.as_ref().map(|r| r.expose().clone());
-                rows.push(RecordRow { record, extension_reason, declaration });
+                let extension_notice_sent_at = if record.request.extended {
+                    tx.emails_for_request(record.request.id)
+                        .await?
+                        .iter()
+                        .filter(|e| e.kind == crate::mail::EmailKind::ExtensionNotice.id())
+                        .find_map(|e| e.sent_at_ms)
+                        .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+                } else {
+                    None
+                };
+                rows.push(RecordRow {
+                    record,
+                    extension_reason,
+                    extension_notice_sent_at,
+                    declaration,
+                });
             }
             if !full {
                 break;
@@ -152,6 +180,7 @@ impl App {
                 "received_at",
                 "request_type",
                 "nature_of_request",
+                "answered_as",
                 "manner_of_request",
                 "status",
                 "date_of_response",
@@ -194,7 +223,12 @@ impl App {
                     request.deadlines.received_on.to_string(),
                     request.received_at.to_string(),
                     request.request_type.id().to_owned(),
-                    nature_of_request(request.effective_type).to_owned(),
+                    nature_of_request(request.request_type).to_owned(),
+                    if request.effective_type == request.request_type {
+                        String::new()
+                    } else {
+                        nature_of_request(request.effective_type).to_owned()
+                    },
                     manner_of_request(request.channel, request.agent.is_some()).to_owned(),
                     request.status.id().to_owned(),
                     answered.map(|d| d.to_string()).unwrap_or_default(),
@@ -202,7 +236,7 @@ impl App {
                     reasons.join(";"),
                     request.acknowledged_at.map(|t| t.to_string()).unwrap_or_default(),
                     request.deadlines.respond_by.to_string(),
-                    request.extended_at.map(|t| t.to_string()).unwrap_or_default(),
+                    row.extension_notice_sent_at.map(|t| t.to_string()).unwrap_or_default(),
                     row.extension_reason.clone().unwrap_or_default(),
                     if request.extended { due.to_string() } else { String::new() },
                     met.to_owned(),

@@ -23,6 +23,7 @@ use ombud_store::audit::AuditDraft;
 use ombud_store::documents::DocumentInfo;
 use ombud_store::emails::QueuedEmail;
 use ombud_store::requests::{Filter, RequestRecord, Subject};
+use ombud_store::verification::CodeActivity;
 use serde_json::json;
 
 use crate::lookup::LookupQuery;
@@ -104,6 +105,23 @@ pub struct RequestDetails {
 /// The kinds of document a request may hold.
 pub const DOCUMENT_KINDS: &[&str] =
     &["signed_permission", "power_of_attorney", "declaration", "correction_evidence", "other"];
+
+/// How receipt can be confirmed other than by ombud's email. A closed list:
+/// it goes into the audit log, which holds no free text.
+pub const ACKNOWLEDGED_BY: &[&str] = &["phone", "letter", "in_person", "email", "other"];
+
+/// Why a request is cancelled. A closed list, for the same reason.
+pub const CANCELLATION_NOTES: &[&str] = &["withdrawn", "duplicate", "other"];
+
+/// A day, for the limits per address.
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// The blind index of the subject's email address, when it has a valid one.
+fn email_index(tx: &Tx, subject: &Subject) -> Option<Vec<u8>> {
+    let email = subject.email.as_deref()?;
+    let canonical = normalize_identity(IdentityKind::Email, email).ok()?;
+    Some(tx.keys().blind_index(IdentityKind::Email.id(), &canonical))
+}
 
 /// The declaration a person signs to verify for specific pieces (R-050, 11 CCR §7062(c)).
 pub const DECLARATION_TEXT: &str = "I declare under penalty of perjury under the laws of the State of California that I am the person whose personal information is the subject of this request.";
@@ -363,11 +381,11 @@ impl App {
         how: &str,
         actor: &Actor,
     ) -> Result<RequestRecord, AppError> {
-        if how.is_empty() || how.len() > limits::ID_BYTES_MAX {
-            return Err(AppError::Invalid(
-                "say how receipt was confirmed in a word or two (phone, letter, in_person)"
-                    .to_owned(),
-            ));
+        if !ACKNOWLEDGED_BY.contains(&how) {
+            return Err(AppError::Invalid(format!(
+                "say how receipt was confirmed: one of {}",
+                ACKNOWLEDGED_BY.join(", ")
+            )));
         }
         self.change(id, Event::Acknowledged, actor, json!({ "how": how })).await
     }
@@ -420,10 +438,11 @@ impl App {
         note: &str,
         actor: &Actor,
     ) -> Result<RequestRecord, AppError> {
-        if note.len() > limits::ID_BYTES_MAX {
-            return Err(AppError::Invalid(
-                "the cancellation note is a short code, such as withdrawn or duplicate".to_owned(),
-            ));
+        if !CANCELLATION_NOTES.contains(&note) {
+            return Err(AppError::Invalid(format!(
+                "say why with one of {}",
+                CANCELLATION_NOTES.join(", ")
+            )));
         }
         self.change(id, Event::Cancelled, actor, json!({ "note": note })).await
     }
@@ -474,12 +493,24 @@ impl App {
             )));
         }
         let subject = tx.subject(id).await?;
-        if subject.email.is_none() {
+        let Some(address) = email_index(&tx, &subject) else {
             return Err(AppError::Invalid(
                 "the request has no email address to send a code to".to_owned(),
             ));
+        };
+        let day_ago = now.as_millisecond() - DAY_MS;
+        if tx.code_activity(&address, CodeActivity::Sent, day_ago).await?
+            >= limits::VERIFICATION_CODES_PER_ADDRESS_PER_DAY_MAX
+        {
+            return Err(AppError::Forbidden(format!(
+                "{} codes were sent to this address in the last day; try again tomorrow, or staff verify the request another way (R-045)",
+                limits::VERIFICATION_CODES_PER_ADDRESS_PER_DAY_MAX
+            )));
         }
-        let code = self.ids.code();
+        let code = self.ids.code().ok_or_else(|| {
+            AppError::Unavailable("no secure random source is available to make a code".to_owned())
+        })?;
+        tx.record_code_activity(&address, CodeActivity::Sent, now.as_millisecond()).await?;
         let mac = tx.keys().secret_mac("verification_code", format!("{id}:{code}").as_bytes());
         let expires_at = now
             .checked_add(jiff::SignedDuration::from_millis(limits::VERIFICATION_CODE_LIFETIME_MS))
@@ -514,7 +545,10 @@ impl App {
         Ok(expires_at)
     }
 
-    /// Checks a code the person entered.
+    /// Checks a code the person entered. A right code shows control of the address;
+    /// it counts toward verification only when the company holds that address (a
+    /// lookup in its records says so), since an address anyone can type proves nothing
+    /// about whose data it is.
     pub async fn check_code(
         &self,
         id: Id,
@@ -535,6 +569,16 @@ impl App {
         if stored.attempts >= limits::VERIFICATION_CODE_ATTEMPTS_MAX {
             return Err(AppError::Forbidden("too many wrong codes; ask for a new code".to_owned()));
         }
+        let subject = tx.subject(id).await?;
+        let address = email_index(&tx, &subject).unwrap_or_default();
+        let day_ago = now.as_millisecond() - DAY_MS;
+        if tx.code_activity(&address, CodeActivity::Failed, day_ago).await?
+            >= limits::VERIFICATION_FAILURES_PER_ADDRESS_PER_DAY_MAX
+        {
+            return Err(AppError::Forbidden(
+                "too many wrong codes were entered for this address in the last day; try again tomorrow (R-045)".to_owned(),
+            ));
+        }
         if now.as_millisecond() > stored.expires_at_ms {
             return Err(AppError::Invalid("the code has expired; ask for a new one".to_owned()));
         }
@@ -543,6 +587,7 @@ impl App {
         let matches = code.len() <= 16 && subtle_eq(&given, &stored.code_mac);
         if !matches {
             tx.record_code_failure(id).await?;
+            tx.record_code_activity(&address, CodeActivity::Failed, now.as_millisecond()).await?;
             let left = limits::VERIFICATION_CODE_ATTEMPTS_MAX - stored.attempts - 1;
             self.audit(
                 &mut tx,
@@ -560,12 +605,49 @@ impl App {
             )));
         }
         tx.consume_code(id, now.as_millisecond()).await?;
-        record.evidence.email_confirmed = true;
+        let on_file = self.email_on_file(&subject).await?;
+        record.evidence.email_confirmed = on_file;
+        self.audit(
+            &mut tx,
+            now,
+            actor,
+            "request.code_confirmed",
+            Some(id),
+            &json!({ "address_on_file": on_file }),
+        )
+        .await?;
         let outcome = self
             .try_verify(&mut tx, &mut record, Some(VerificationMethod::EmailCode), true, actor, now)
             .await?;
         tx.commit().await?;
-        Ok(outcome)
+        Ok(match outcome {
+            VerificationOutcome::NotYet { achieved, required, reason } if !on_file => {
+                VerificationOutcome::NotYet {
+                    achieved,
+                    required,
+                    reason: format!(
+                        "the address is confirmed, but the company's records hold no one under it, so it cannot verify who the data is about; {reason}"
+                    ),
+                }
+            }
+            other => other,
+        })
+    }
+
+    /// Whether the company holds the subject's email address, by its own records.
+    async fn email_on_file(&self, subject: &Subject) -> Result<bool, AppError> {
+        let Some(email) = subject.email.as_deref() else { return Ok(false) };
+        let Ok(wanted) = normalize_identity(IdentityKind::Email, email) else { return Ok(false) };
+        let query = LookupQuery::for_subject(Some(email), None, None);
+        let kinds = ["email".to_owned()];
+        let held = self
+            .lookup
+            .held(&query, &kinds)
+            .await
+            .map_err(|e| AppError::Unavailable(format!("cannot look up the data held: {e}")))?;
+        Ok(held.iter().filter(|p| p.kind == "email").flat_map(|p| &p.values).any(|value| {
+            normalize_identity(IdentityKind::Email, value.expose()).is_ok_and(|held| held == wanted)
+        }))
     }
 
     /// Matches data points the person gives against what the company holds (R-049,
@@ -618,12 +700,17 @@ impl App {
         if record.point_attempts >= limits::DATA_POINT_ATTEMPTS_MAX {
             return Err(AppError::Forbidden("the attempts to match data points are used up; staff will verify the request another way (R-045)".to_owned()));
         }
+        if !self.lookup.connected() {
+            return Err(AppError::Invalid(
+                "no system of the company is connected to match data points yet; verify by email code, or have staff verify and attest (--attest)".to_owned(),
+            ));
+        }
         let subject = tx.subject(id).await?;
-        let query = LookupQuery {
-            email: subject.email.clone().map(Sensitive::new),
-            phone: subject.phone.clone().map(Sensitive::new),
-            account_id: subject.account_id.clone().map(Sensitive::new),
-        };
+        let query = LookupQuery::for_subject(
+            subject.email.as_deref(),
+            subject.phone.as_deref(),
+            subject.account_id.as_deref(),
+        );
         let kinds: Vec<String> = claims.iter().map(|c| c.kind.clone()).collect();
         let held = self
             .lookup
@@ -673,10 +760,71 @@ impl App {
         } else {
             VerificationMethod::DataPoints
         };
-        let outcome =
+        let mut outcome =
             self.try_verify(&mut tx, &mut record, Some(method), false, actor, now).await?;
+        // The last attempt is spent: a request for specific pieces that reached the
+        // categories level is answered as one for categories.
+        if matches!(outcome, VerificationOutcome::NotYet { .. })
+            && record.point_attempts >= limits::DATA_POINT_ATTEMPTS_MAX
+        {
+            outcome = self
+                .fall_back_to_categories(&mut tx, &mut record, actor, now)
+                .await?
+                .unwrap_or(outcome);
+        }
         tx.commit().await?;
         Ok(outcome)
+    }
+
+    /// Answers a request for specific pieces as a request for categories, when it cannot
+    /// be verified to the higher level but reached the categories level: staff
+    /// decide so when the person will not give more, and it happens by itself when the
+    /// attempts run out.
+    pub async fn answer_as_categories(
+        &self,
+        id: Id,
+        actor: &Actor,
+    ) -> Result<VerificationOutcome, AppError> {
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        let mut record = self.locked(&mut tx, id).await?;
+        match self.fall_back_to_categories(&mut tx, &mut record, actor, now).await? {
+            Some(outcome) => {
+                tx.commit().await?;
+                Ok(outcome)
+            }
+            None => {
+                let level = verification::achieved(&record.evidence);
+                let event = Event::AnsweredAsCategories { level };
+                Err(
+                    match request::transition(&record.request, event, now, &self.settings.calendars)
+                    {
+                        Err(error) => error.into(),
+                        Ok(_) => AppError::Internal("the fallback did not apply".to_owned()),
+                    },
+                )
+            }
+        }
+    }
+
+    /// Applies the R-053 fallback if the evidence allows it; `None` when it does not.
+    async fn fall_back_to_categories(
+        &self,
+        tx: &mut Tx,
+        record: &mut RequestRecord,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<Option<VerificationOutcome>, AppError> {
+        let level = verification::achieved(&record.evidence);
+        let event = Event::AnsweredAsCategories { level };
+        if request::transition(&record.request, event.clone(), now, &self.settings.calendars)
+            .is_err()
+        {
+            return Ok(None);
+        }
+        let method = record.verification_method.map(|m| m.id());
+        self.apply(tx, record, event, actor, json!({ "method": method }), now).await?;
+        Ok(Some(VerificationOutcome::AnsweredAsCategories { level }))
     }
 
     /// Verifies by an assertion from the company's own login.
@@ -817,10 +965,20 @@ impl App {
             return Ok(outcome_of(record));
         }
         let required = record.request.verification.required;
-        let reason = match self.verified_event(record, achieved, directly) {
+        let mut reason = match self.verified_event(record, achieved, directly) {
             Err(reason) => reason,
             Ok(_) => format!("verification reached `{achieved}`; the request needs `{required}`"),
         };
+        if request::transition(
+            &record.request,
+            Event::AnsweredAsCategories { level: achieved },
+            now,
+            &self.settings.calendars,
+        )
+        .is_ok()
+        {
+            reason.push_str("; that is enough for categories: staff can answer it as a request for categories (`--as-categories`), as it will be when the attempts run out (R-053)");
+        }
         Ok(VerificationOutcome::NotYet { achieved, required, reason })
     }
 

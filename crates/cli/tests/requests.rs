@@ -240,6 +240,15 @@ fn bad_input_is_refused_with_a_way_to_fix_it() {
         assert!(text(&output.stderr).contains(expected), "{args:?}: {}", text(&output.stderr));
         assert!(!text(&output.stderr).contains("panicked"), "{args:?}");
     }
+    // An import line that is refused is reported without repeating its values.
+    let file = place.dir.path().join("bad.jsonl");
+    std::fs::write(&file, "{\"type\":\"delete\",\"law\":\"ccpa\",\"phone\":15551234567}\nnot json at all: ada@example.com\n").unwrap();
+    let imported = place.run(&["request", "import", file.to_str().unwrap()]);
+    assert_eq!(imported.status.code(), Some(1));
+    let stderr = text(&imported.stderr);
+    assert!(stderr.contains(":1: not a request: a field has the wrong type"), "{stderr}");
+    assert!(stderr.contains(":2: not a request: the line is not one JSON object"), "{stderr}");
+    assert!(!stderr.contains("15551234567") && !stderr.contains("ada@"), "{stderr}");
     let wrong_key = place
         .command(&["request", "list"])
         .env("OMBUD_MASTER_KEY", "A".repeat(43) + "=")

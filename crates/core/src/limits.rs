@@ -71,6 +71,15 @@ pub const VERIFICATION_CODE_LIFETIME_MS: i64 = 30 * 60 * 1000;
 /// the code form cannot be used to flood someone's mailbox.
 pub const VERIFICATION_CODES_PER_REQUEST_MAX: u32 = 5;
 
+/// How many codes one email address may be sent in a day, across all requests naming
+/// it, so opening request after request neither floods a mailbox nor multiplies the
+/// guesses at its codes.
+pub const VERIFICATION_CODES_PER_ADDRESS_PER_DAY_MAX: u32 = 10;
+
+/// How many wrong codes may be entered for one email address in a day, across all its
+/// requests.
+pub const VERIFICATION_FAILURES_PER_ADDRESS_PER_DAY_MAX: u32 = 10;
+
 /// The largest account assertion (a signed token from the company's own login).
 pub const ASSERTION_BYTES_MAX: usize = 4 << 10;
 

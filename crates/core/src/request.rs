@@ -467,6 +467,13 @@ pub enum Event {
         /// account), which satisfies R-060(b) when an agent acts.
         directly: bool,
     },
+    /// The request for specific pieces could not be verified to that level (the
+    /// attempts ran out, or staff decided), and is answered as a request for categories
+    /// with the level its evidence reached.
+    AnsweredAsCategories {
+        /// The level reached.
+        level: Level,
+    },
     /// Work began.
     Started,
     /// The one extension, with its reason.
@@ -497,6 +504,7 @@ impl Event {
             Event::IdentityDoubted => "request.identity_doubted",
             Event::AgentConfirmed => "request.agent_confirmed",
             Event::Verified { .. } => "request.verified",
+            Event::AnsweredAsCategories { .. } => "request.answered_as_categories",
             Event::Started => "request.started",
             Event::Extended { .. } => "request.extended",
             Event::Completed { .. } => "request.completed",
@@ -540,6 +548,8 @@ pub enum TransitionError {
     Agent(verification::AgentShortfall),
     /// There is no agent to confirm.
     NoAgent,
+    /// Only a CCPA or US-state request for specific pieces can be answered as categories.
+    NoCategoriesFallback,
     /// Doubts about identity change nothing outside the GDPR or after verification.
     DoubtsNotApplicable,
     /// The law allows no extension of this request.
@@ -583,6 +593,9 @@ impl fmt::Display for TransitionError {
             ),
             TransitionError::Agent(shortfall) => write!(f, "{shortfall}"),
             TransitionError::NoAgent => f.write_str("no authorized agent acts on this request"),
+            TransitionError::NoCategoriesFallback => f.write_str(
+                "only a request for specific pieces under a US law can be answered as a request for categories (11 CCR §7024(a))",
+            ),
             TransitionError::DoubtsNotApplicable => f.write_str(
                 "recording doubts about identity raises the level of an unverified GDPR request only (Art 12(6))",
             ),
@@ -660,26 +673,46 @@ pub fn transition(
             }
             let required = request.verification.required;
             if level < required {
-                // a request for specific pieces that cannot be verified is
-                // answered as a request for categories, if that level is reached.
-                let categories = verification::required(
-                    request.law,
-                    RequestType::Know,
-                    request.high_risk,
-                    request.verification.doubts,
-                );
-                if request.effective_type == RequestType::Access
-                    && request.law != Law::Gdpr
-                    && level >= categories
-                {
-                    next.effective_type = RequestType::Know;
-                } else {
-                    return Err(TransitionError::InsufficientVerification {
-                        required,
-                        achieved: level,
-                    });
-                }
+                return Err(TransitionError::InsufficientVerification {
+                    required,
+                    achieved: level,
+                });
             }
+            next.verification.achieved = Some(level);
+            next.status = Status::Verified;
+        }
+        Event::AnsweredAsCategories { level } => {
+            // a request for specific pieces that cannot be verified to that level
+            // is re-evaluated as a request for categories, if its evidence reaches the
+            // categories level. The GDPR has no such split (Art 15 is one right).
+            if !matches!(request.status, Status::Received | Status::Verifying) {
+                return Err(invalid(&Event::AnsweredAsCategories { level }));
+            }
+            let categories = verification::required(
+                request.law,
+                RequestType::Know,
+                request.high_risk,
+                request.verification.doubts,
+            );
+            if request.effective_type != RequestType::Access || request.law == Law::Gdpr {
+                return Err(TransitionError::NoCategoriesFallback);
+            }
+            if level < categories {
+                return Err(TransitionError::InsufficientVerification {
+                    required: categories,
+                    achieved: level,
+                });
+            }
+            if let Some(agent) = request.agent {
+                let evidence = AgentEvidence {
+                    proof: agent.proof,
+                    consumer_confirmed: agent.consumer_confirmed,
+                    consumer_verified: false,
+                };
+                verification::agent_authorized(&evidence, RequestType::Know)
+                    .map_err(TransitionError::Agent)?;
+            }
+            next.effective_type = RequestType::Know;
             next.verification.achieved = Some(level);
             next.status = Status::Verified;
         }
@@ -923,19 +956,41 @@ mod tests {
     #[test]
     fn an_unverifiable_access_request_is_answered_as_categories_r053() {
         let access = new(Law::Ccpa, RequestType::Access);
-        let verified =
-            apply(&access, Event::Verified { level: Level::Reasonable, directly: true }).unwrap();
-        assert_eq!(verified.status, Status::Verified);
-        assert_eq!(verified.effective_type, RequestType::Know);
-        assert_eq!(verified.request_type, RequestType::Access);
-        let error =
-            apply(&access, Event::Verified { level: Level::Basic, directly: true }).unwrap_err();
+        // Two points are not enough for specific pieces; the request keeps waiting for
+        // a third point and the declaration.
+        let error = apply(&access, Event::Verified { level: Level::Reasonable, directly: true })
+            .unwrap_err();
         assert_eq!(
             error,
             TransitionError::InsufficientVerification {
                 required: Level::ReasonablyHigh,
+                achieved: Level::Reasonable
+            }
+        );
+        // When it cannot be verified further, it is answered as a request for categories.
+        let categories =
+            apply(&access, Event::AnsweredAsCategories { level: Level::Reasonable }).unwrap();
+        assert_eq!(categories.status, Status::Verified);
+        assert_eq!(categories.effective_type, RequestType::Know);
+        assert_eq!(categories.request_type, RequestType::Access);
+        let error =
+            apply(&access, Event::AnsweredAsCategories { level: Level::Basic }).unwrap_err();
+        assert_eq!(
+            error,
+            TransitionError::InsufficientVerification {
+                required: Level::Reasonable,
                 achieved: Level::Basic
             }
+        );
+        let delete = new(Law::Ccpa, RequestType::Delete);
+        assert_eq!(
+            apply(&delete, Event::AnsweredAsCategories { level: Level::Reasonable }),
+            Err(TransitionError::NoCategoriesFallback)
+        );
+        let gdpr = new(Law::Gdpr, RequestType::Access);
+        assert_eq!(
+            apply(&gdpr, Event::AnsweredAsCategories { level: Level::Basic }),
+            Err(TransitionError::NoCategoriesFallback)
         );
     }
 

@@ -164,6 +164,9 @@ pub struct Keyring {
     data: BTreeMap<u32, Zeroizing<[u8; 32]>>,
     current_data: u32,
     blind_index: Hmac<Sha256>,
+    /// Keys the hashes of verification codes: derived from the audit-chain key, which
+    /// never rotates, so rotating the blind index does not void the codes in flight.
+    secrets: Hmac<Sha256>,
     audit_chain: ombud_core::audit::ChainKey,
 }
 
@@ -208,10 +211,16 @@ impl Keyring {
         let audit_chain = audit_chain.ok_or_else(|| missing("audit-chain"))?;
         let blind_index = <Hmac<Sha256>>::new_from_slice(blind_index.as_slice())
             .map_err(|_| StoreError::Key("the blind-index key has the wrong length".to_owned()))?;
+        // Domain separation: the chain hashes events under the same key with another
+        // prefix, so no value of one can be passed off as the other.
+        let mut secrets = <Hmac<Sha256>>::new_from_slice(audit_chain.as_slice())
+            .map_err(|_| StoreError::Key("the audit-chain key has the wrong length".to_owned()))?;
+        secrets.update(b"ombud-secret-v1\0");
         Ok(Keyring {
             data,
             current_data,
             blind_index,
+            secrets,
             audit_chain: ombud_core::audit::ChainKey::new(*audit_chain),
         })
     }
@@ -222,6 +231,7 @@ impl Keyring {
             data: BTreeMap::new(),
             current_data: 0,
             blind_index: <Hmac<Sha256>>::new(&Default::default()),
+            secrets: <Hmac<Sha256>>::new(&Default::default()),
             audit_chain: ombud_core::audit::ChainKey::new([0; 32]),
         }
     }
@@ -274,11 +284,9 @@ impl Keyring {
         mac.finalize().into_bytes().to_vec()
     }
 
-    /// A keyed hash for secrets ombud checks but never stores (verification codes):
-    /// keyed by the blind-index key under a distinct label.
+    /// A keyed hash for secrets ombud checks but never stores (verification codes).
     pub fn secret_mac(&self, label: &str, secret: &[u8]) -> Vec<u8> {
-        let mut mac = self.blind_index.clone();
-        mac.update(b"secret\0");
+        let mut mac = self.secrets.clone();
         mac.update(label.as_bytes());
         mac.update(&[0]);
         mac.update(secret);

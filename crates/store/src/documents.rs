@@ -26,8 +26,10 @@ pub struct DocumentInfo {
     pub created_at_ms: i64,
 }
 
-fn context(id: Id) -> String {
-    format!("documents.content_ct/{id}")
+/// Where a document's ciphertext belongs: its request and its id, so a document moved
+/// to another request (a power of attorney lent to a stranger's request) does not decrypt.
+fn context(request_id: Id, id: Id) -> String {
+    format!("documents.content_ct/{request_id}/{id}")
 }
 
 fn info(
@@ -56,7 +58,7 @@ impl Tx {
         document: &DocumentInfo,
         content: &[u8],
     ) -> Result<(), StoreError> {
-        let ct = self.keys().encrypt(content, &context(document.id))?;
+        let ct = self.keys().encrypt(content, &context(document.request_id, document.id))?;
         let size = i64::try_from(document.size_bytes)
             .map_err(|_| StoreError::Corrupt("document too large".to_owned()))?;
         on_conn!(self.conn(), c => {
@@ -105,17 +107,20 @@ impl Tx {
 
     /// A document's content, decrypted. Callers showing it to staff audit the read.
     pub async fn document_content(&mut self, id: Id) -> Result<Zeroizing<Vec<u8>>, StoreError> {
-        let ct: Option<Vec<u8>> = on_conn!(self.conn(), c => {
-            sqlx::query("SELECT content_ct FROM documents WHERE id = $1")
+        let row: Option<(String, Vec<u8>)> = on_conn!(self.conn(), c => {
+            sqlx::query("SELECT request_id, content_ct FROM documents WHERE id = $1")
                 .bind(id.to_string())
                 .fetch_optional(c)
                 .await
                 .map_err(|e| StoreError::from_sqlx(e, "read a document"))?
-                .map(|row| row.try_get::<Vec<u8>, _>("content_ct"))
+                .map(|row| Ok::<_, sqlx::Error>((row.try_get::<String, _>("request_id")?, row.try_get::<Vec<u8>, _>("content_ct")?)))
                 .transpose()
                 .map_err(|e| StoreError::from_sqlx(e, "read a document"))?
         });
-        let ct = ct.ok_or_else(|| StoreError::NotFound { what: "document", id: id.to_string() })?;
-        self.keys().decrypt(&ct, &context(id))
+        let (request_id, ct) =
+            row.ok_or_else(|| StoreError::NotFound { what: "document", id: id.to_string() })?;
+        let request_id = Id::parse(&request_id)
+            .ok_or_else(|| StoreError::Corrupt(format!("document {id} has a malformed row")))?;
+        self.keys().decrypt(&ct, &context(request_id, id))
     }
 }

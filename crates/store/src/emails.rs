@@ -20,7 +20,7 @@ pub struct QueuedEmail {
     pub request_id: Option<Id>,
     /// What kind of message (`acknowledgement`, `verification_code`, …).
     pub kind: String,
-    /// `pending`, `sent` or `failed`.
+    /// `pending`, `sending` (claimed by a delivery), `sent` or `failed`.
     pub status: String,
     /// Delivery attempts so far.
     pub attempts: u32,
@@ -32,8 +32,13 @@ pub struct QueuedEmail {
     pub sent_at_ms: Option<i64>,
 }
 
-fn context(id: Id) -> String {
-    format!("emails.message_ct/{id}")
+/// Where a message's ciphertext belongs: its request and its id, so a message moved
+/// to another request (by someone editing the database) does not decrypt there.
+fn context(request_id: Option<Id>, id: Id) -> String {
+    match request_id {
+        Some(request) => format!("emails.message_ct/{request}/{id}"),
+        None => format!("emails.message_ct/-/{id}"),
+    }
 }
 
 /// The columns of an email row, as read.
@@ -81,7 +86,7 @@ impl Tx {
         content: &[u8],
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let ct = self.keys().encrypt(content, &context(id))?;
+        let ct = self.keys().encrypt(content, &context(request_id, id))?;
         on_conn!(self.conn(), c => {
             sqlx::query(
                 "INSERT INTO emails (id, request_id, kind, status, attempts, message_ct, created_at_ms) \
@@ -99,30 +104,48 @@ impl Tx {
         Ok(())
     }
 
-    /// The oldest pending messages with their decrypted content.
-    pub async fn pending_emails(
+    /// Claims up to `limit` messages to deliver — the oldest pending ones not tried in
+    /// the last `lease_ms` (a failed attempt waits that long before the next), and any
+    /// claimed more than `lease_ms` ago by a process that never finished — and returns
+    /// them with their decrypted content. A claimed message is not handed to another
+    /// process, so two ombud processes delivering at once do not send it twice; one that
+    /// dies while sending leaves it to be claimed again after the lease (at least once).
+    pub async fn claim_emails(
         &mut self,
+        now_ms: i64,
+        lease_ms: i64,
         limit: u32,
     ) -> Result<Vec<(QueuedEmail, Zeroizing<Vec<u8>>)>, StoreError> {
         let keys = self.keys().clone();
-        let rows = on_conn!(self.conn(), c => {
+        let stale = now_ms.saturating_sub(lease_ms);
+        let mut rows = on_conn!(self.conn(), c => {
+            // The claim condition is repeated outside the subquery: on PostgreSQL a
+            // concurrent claimer blocks on the row and re-checks it after the first
+            // commits, and then no longer matches.
             sqlx::query(
-                "SELECT id, request_id, kind, status, attempts, last_error, created_at_ms, sent_at_ms, message_ct \
-                 FROM emails WHERE status = 'pending' ORDER BY created_at_ms, id LIMIT $1",
+                "UPDATE emails SET status = 'sending', claimed_at_ms = $1 \
+                 WHERE id IN (SELECT id FROM emails WHERE status IN ('pending', 'sending') \
+                              AND (claimed_at_ms IS NULL OR claimed_at_ms < $2) ORDER BY created_at_ms, id LIMIT $3) \
+                 AND status IN ('pending', 'sending') AND (claimed_at_ms IS NULL OR claimed_at_ms < $2) \
+                 RETURNING id, request_id, kind, status, attempts, last_error, created_at_ms, sent_at_ms, message_ct",
             )
+            .bind(now_ms)
+            .bind(stale)
             .bind(i64::from(limit))
             .fetch_all(c)
             .await
-            .map_err(|e| StoreError::from_sqlx(e, "read pending emails"))?
+            .map_err(|e| StoreError::from_sqlx(e, "claim emails to deliver"))?
             .iter()
             .map(|row| Ok::<_, sqlx::Error>((queued_from_row!(row), row.try_get::<Vec<u8>, _>("message_ct")?)))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| StoreError::from_sqlx(e, "read pending emails"))?
+            .map_err(|e| StoreError::from_sqlx(e, "claim emails to deliver"))?
         });
+        // RETURNING gives no order; deliver oldest first.
+        rows.sort_by(|(a, _), (b, _)| (a.6, &a.0).cmp(&(b.6, &b.0)));
         rows.into_iter()
             .map(|(row, ct)| {
                 let queued = parse(row)?;
-                let plain = keys.decrypt(&ct, &context(queued.id))?;
+                let plain = keys.decrypt(&ct, &context(queued.request_id, queued.id))?;
                 Ok((queued, plain))
             })
             .collect()
@@ -131,7 +154,10 @@ impl Tx {
     /// Records a delivery.
     pub async fn mark_email_sent(&mut self, id: Id, now_ms: i64) -> Result<(), StoreError> {
         on_conn!(self.conn(), c => {
-            sqlx::query("UPDATE emails SET status = 'sent', attempts = attempts + 1, sent_at_ms = $2, last_error = NULL WHERE id = $1")
+            sqlx::query(
+                "UPDATE emails SET status = 'sent', attempts = attempts + 1, sent_at_ms = $2, last_error = NULL, claimed_at_ms = NULL \
+                 WHERE id = $1 AND status = 'sending'",
+            )
                 .bind(id.to_string())
                 .bind(now_ms)
                 .execute(c)
@@ -141,7 +167,8 @@ impl Tx {
         Ok(())
     }
 
-    /// Records a failed attempt; after [`EMAIL_ATTEMPTS_MAX`] the message is `failed`.
+    /// Records a failed attempt; the message waits out the lease before the next one, and
+    /// after [`EMAIL_ATTEMPTS_MAX`] it is `failed`.
     pub async fn mark_email_attempt_failed(
         &mut self,
         id: Id,
@@ -151,7 +178,7 @@ impl Tx {
         on_conn!(self.conn(), c => {
             sqlx::query(
                 "UPDATE emails SET attempts = attempts + 1, last_error = $2, \
-                 status = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'pending' END WHERE id = $1",
+                 status = CASE WHEN attempts + 1 >= $3 THEN 'failed' ELSE 'pending' END WHERE id = $1 AND status = 'sending'",
             )
             .bind(id.to_string())
             .bind(error)

@@ -233,13 +233,15 @@ pub async fn rotate_master(
     u32::try_from(stored.len()).map_err(|_| StoreError::Corrupt("too many keys".to_owned()))
 }
 
-/// Where ciphertexts live: `(table, id column, ciphertext column)`.
-pub(crate) const ENCRYPTED_COLUMNS: &[(&str, &str, &str)] = &[
-    ("requests", "id", "subject_ct"),
-    ("requests", "id", "extension_reason_ct"),
-    ("requests", "id", "reasons_ct"),
-    ("documents", "id", "content_ct"),
-    ("emails", "id", "message_ct"),
+/// Where ciphertexts live: `(table, id column, ciphertext column, scope)`. The scope
+/// is the SQL expression of the request a row belongs to, when its context names one
+/// (`documents.content_ct/<request>/<id>`).
+pub(crate) const ENCRYPTED_COLUMNS: &[(&str, &str, &str, Option<&str>)] = &[
+    ("requests", "id", "subject_ct", None),
+    ("requests", "id", "extension_reason_ct", None),
+    ("requests", "id", "reasons_ct", None),
+    ("documents", "id", "content_ct", Some("request_id")),
+    ("emails", "id", "message_ct", Some("COALESCE(request_id, '-')")),
 ];
 
 /// The outcome of a data-key rotation.
@@ -275,14 +277,30 @@ pub async fn rotate_data_key(
     let stored = stored_keys(store).await?;
     let keys = unwrap_all(master, &stored)?;
     let mut rotation = Rotation { new_key_id: new_id, ..Rotation::default() };
-    for (table, id_column, column) in ENCRYPTED_COLUMNS {
-        rotation.reencrypted += reencrypt_column(store, &keys, table, id_column, column).await?;
+    // Another ombud process still holding the old keys may write under them while the
+    // pass runs; a second pass catches those rows, and no key is destroyed while any
+    // ciphertext still uses it. (Rotate with the other processes stopped: see
+    // docs/store.md.)
+    for _pass in 0..2 {
+        for (table, id_column, column, scope) in ENCRYPTED_COLUMNS {
+            rotation.reencrypted +=
+                reencrypt_column(store, &keys, table, id_column, column, *scope).await?;
+        }
     }
     let old: Vec<u32> = stored
         .iter()
         .filter(|k| k.purpose == KeyPurpose::Data && k.id != new_id)
         .map(|k| k.id)
         .collect();
+    if destroy_retired {
+        for (table, id_column, column, scope) in ENCRYPTED_COLUMNS {
+            if reencrypt_column(store, &keys, table, id_column, column, *scope).await? > 0 {
+                return Err(StoreError::Conflict(format!(
+                    "{table}.{column} is still being written under an old key by another ombud process; stop the other processes and run the rotation again (no key was destroyed)"
+                )));
+            }
+        }
+    }
     let mut tx = store.begin().await?;
     for id in &old {
         on_conn!(tx.conn(), c => {
@@ -317,15 +335,16 @@ async fn reencrypt_column(
     table: &str,
     id_column: &str,
     column: &str,
+    scope: Option<&str>,
 ) -> Result<u64, StoreError> {
     let current = keys.current_data_key();
-    let select = select_sql(table, id_column, column);
+    let select = select_sql(table, id_column, column, scope.unwrap_or("''"));
     let update = update_sql(table, id_column, column);
     let mut done = 0u64;
     let mut after = String::new();
     loop {
         let mut tx = store.begin().await?;
-        let rows: Vec<(String, Vec<u8>)> = on_conn!(tx.conn(), c => {
+        let rows: Vec<(String, String, Vec<u8>)> = on_conn!(tx.conn(), c => {
             sqlx::query(sqlx::AssertSqlSafe(select.clone()))
                 .bind(after.clone())
                 .bind(REENCRYPT_BATCH_ROWS)
@@ -333,17 +352,20 @@ async fn reencrypt_column(
                 .await
                 .map_err(|e| StoreError::from_sqlx(e, "read ciphertexts to re-encrypt"))?
                 .iter()
-                .map(|row| Ok((row.try_get::<String, _>(0)?, row.try_get::<Vec<u8>, _>(1)?)))
+                .map(|row| Ok((row.try_get::<String, _>(0)?, row.try_get::<String, _>(1)?, row.try_get::<Vec<u8>, _>(2)?)))
                 .collect::<Result<Vec<_>, sqlx::Error>>()
                 .map_err(|e| StoreError::from_sqlx(e, "read ciphertexts to re-encrypt"))?
         });
-        let Some((last, _)) = rows.last() else { break };
+        let Some((last, _, _)) = rows.last() else { break };
         after = last.clone();
-        for (id, ciphertext) in rows {
+        for (id, row_scope, ciphertext) in rows {
             if crate::crypto::key_id_of(&ciphertext) == Some(current) {
                 continue;
             }
-            let context = format!("{table}.{column}/{id}");
+            let context = match scope {
+                Some(_) => format!("{table}.{column}/{row_scope}/{id}"),
+                None => format!("{table}.{column}/{id}"),
+            };
             let plain = keys.decrypt(&ciphertext, &context)?;
             let sealed = keys.encrypt(&plain, &context)?;
             on_conn!(tx.conn(), c => {
@@ -363,9 +385,9 @@ async fn reencrypt_column(
 
 // The table and column names come from `ENCRYPTED_COLUMNS`, a constant of this module,
 // never from input; these are the only formatted statements of the store.
-fn select_sql(table: &str, id_column: &str, column: &str) -> String {
+fn select_sql(table: &str, id_column: &str, column: &str, scope: &str) -> String {
     format!(
-        "SELECT {id_column}, {column} FROM {table} WHERE {column} IS NOT NULL AND {id_column} > $1 ORDER BY {id_column} LIMIT $2"
+        "SELECT {id_column}, {scope}, {column} FROM {table} WHERE {column} IS NOT NULL AND {id_column} > $1 ORDER BY {id_column} LIMIT $2"
     )
 }
 

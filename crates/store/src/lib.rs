@@ -177,6 +177,9 @@ impl Store {
         now_ms: i64,
     ) -> Result<Vec<String>, StoreError> {
         let pools = connect(url, true).await?;
+        if let StoreUrl::Sqlite { path } = url {
+            owner_only(path)?;
+        }
         let applied = match &pools {
             Pools::Sqlite { writer, .. } => {
                 run_migrations!(sqlx::migrate!("migrations/sqlite"), writer)
@@ -229,6 +232,25 @@ impl Store {
         self.keys = keys::load(&self.pools, master).await?;
         Ok(())
     }
+}
+
+/// Makes the SQLite file readable by its owner only: it holds the audit chain and
+/// ciphertexts, and SQLite creates its `-wal` and `-shm` files with the same mode.
+fn owner_only(path: &std::path::Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| {
+            StoreError::Unavailable(format!(
+                "cannot restrict {} to its owner: {}",
+                path.display(),
+                e.kind()
+            ))
+        })?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 async fn close(pools: &Pools) {

@@ -131,3 +131,64 @@ impl Tx {
         Ok(())
     }
 }
+
+/// What happened to a code, for the limits per address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeActivity {
+    /// A code was sent.
+    Sent,
+    /// A wrong code was entered.
+    Failed,
+}
+
+impl CodeActivity {
+    fn id(self) -> &'static str {
+        match self {
+            CodeActivity::Sent => "sent",
+            CodeActivity::Failed => "failed",
+        }
+    }
+}
+
+impl Tx {
+    /// Records a code sent to, or a wrong code entered for, the address whose blind index
+    /// is `email_bidx`.
+    pub async fn record_code_activity(
+        &mut self,
+        email_bidx: &[u8],
+        activity: CodeActivity,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        on_conn!(self.conn(), c => {
+            sqlx::query("INSERT INTO verification_activity (email_bidx, kind, at_ms) VALUES ($1, $2, $3)")
+                .bind(email_bidx)
+                .bind(activity.id())
+                .bind(now_ms)
+                .execute(c)
+                .await
+                .map_err(|e| StoreError::from_sqlx(e, "record verification activity"))?;
+        });
+        Ok(())
+    }
+
+    /// How many times `activity` happened for the address since `since_ms`, across all
+    /// its requests.
+    pub async fn code_activity(
+        &mut self,
+        email_bidx: &[u8],
+        activity: CodeActivity,
+        since_ms: i64,
+    ) -> Result<u32, StoreError> {
+        let count: i64 = on_conn!(self.conn(), c => {
+            sqlx::query("SELECT COUNT(*) AS n FROM verification_activity WHERE email_bidx = $1 AND kind = $2 AND at_ms >= $3")
+                .bind(email_bidx)
+                .bind(activity.id())
+                .bind(since_ms)
+                .fetch_one(c)
+                .await
+                .and_then(|row| row.try_get::<i64, _>("n"))
+                .map_err(|e| StoreError::from_sqlx(e, "count verification activity"))?
+        });
+        Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    }
+}

@@ -45,7 +45,7 @@ pub struct OrganizationView {
 }
 
 /// The rights request, as the person should see it.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Default, Serialize)]
 pub struct RequestView {
     /// The reference the person quotes when writing back.
     pub id: String,
@@ -107,7 +107,7 @@ pub struct OutcomeView {
 }
 
 /// One legal basis for a refusal.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Default, Serialize)]
 pub struct ReasonView {
     /// The exception code, such as `D8` or `G-e`.
     pub code: String,
@@ -144,6 +144,34 @@ const REDACTED: &str = "[redacted]";
 impl fmt::Debug for PersonView {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PersonView").field("name", &self.name.as_ref().map(|_| REDACTED)).finish()
+    }
+}
+
+// Staff-written text (an extension's reason, a refusal's explanation) may name the
+// person, so it is redacted like the name.
+impl fmt::Debug for RequestView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestView")
+            .field("id", &self.id)
+            .field("type_id", &self.type_id)
+            .field("law_id", &self.law_id)
+            .field("received_on", &self.received_on)
+            .field("respond_by", &self.respond_by)
+            .field("extended_to", &self.extended_to)
+            .field("extension_reason", &self.extension_reason.as_ref().map(|_| REDACTED))
+            .field("is_opt_out", &self.is_opt_out)
+            .field("via_agent", &self.via_agent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for ReasonView {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReasonView")
+            .field("code", &self.code)
+            .field("citation", &self.citation)
+            .field("explanation", &self.explanation.as_ref().map(|_| REDACTED))
+            .finish_non_exhaustive()
     }
 }
 

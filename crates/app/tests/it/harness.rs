@@ -53,7 +53,7 @@ impl SubjectLookup for FixtureLookup {
     fn held<'a>(&'a self, query: &'a LookupQuery, kinds: &'a [String]) -> LookupFuture<'a> {
         Box::pin(async move {
             let Some(email) = &query.email else { return Ok(Vec::new()) };
-            let row = sqlx::query("SELECT postal_code, last_order_total, phone FROM customers WHERE lower(email) = lower($1)")
+            let row = sqlx::query("SELECT email, postal_code, last_order_total, phone FROM customers WHERE lower(email) = lower($1)")
                 .bind(email.expose())
                 .fetch_optional(&self.pool)
                 .await
@@ -62,7 +62,7 @@ impl SubjectLookup for FixtureLookup {
             let mut held = Vec::new();
             for kind in kinds {
                 let value: Option<String> = match kind.as_str() {
-                    "postal_code" | "last_order_total" | "phone" => {
+                    "email" | "postal_code" | "last_order_total" | "phone" => {
                         row.try_get(kind.as_str()).ok().flatten()
                     }
                     _ => None,

@@ -108,15 +108,15 @@ store_test!(the_7101_record_has_a_row_per_request_with_its_response, |t| async m
     h.app.write_records_csv(&rows, &mut csv).unwrap();
     let csv = String::from_utf8(csv).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
-    assert!(lines[0].starts_with("request_id,law,date_of_request,received_at,request_type,nature_of_request,manner_of_request"));
+    assert!(lines[0].starts_with("request_id,law,date_of_request,received_at,request_type,nature_of_request,answered_as,manner_of_request"));
     assert!(
-        lines[1].contains(",delete,delete,webform,completed,2026-12-05,granted_full,,"),
+        lines[1].contains(",delete,delete,,webform,completed,2026-12-05,granted_full,,"),
         "{}",
         lines[1]
     );
     assert!(lines[2].contains(",denied,D2,"), "{}", lines[2]);
     assert!(
-        lines[3].contains(",opt_out_sale_share,opt_out_sale_share,webform,verified,,,"),
+        lines[3].contains(",opt_out_sale_share,opt_out_sale_share,,webform,verified,,,"),
         "{}",
         lines[3]
     );

@@ -116,21 +116,141 @@ store_test!(
         let actor = Actor::Subject;
         let id =
             h.app.submit(new_request(RequestType::Access, Law::Ccpa), &actor).await.unwrap().id;
-        // Three points but no declaration: a reasonable degree only.
+        // Three points but no declaration: a reasonable degree only. The request keeps
+        // waiting: the person may still sign the declaration.
         let points = vec![
             claim("postal_code", "94105"),
             claim("last_order_total", "1234.5"),
             claim("phone", "+18775550142"),
         ];
-        let outcome = h.app.verify_data_points(id, points, None, &actor).await.unwrap();
+        let outcome = h.app.verify_data_points(id, points.clone(), None, &actor).await.unwrap();
+        match &outcome {
+            VerificationOutcome::NotYet { achieved: Level::Reasonable, reason, .. } => {
+                assert!(reason.contains("enough for categories"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let outcome =
+            h.app.verify_data_points(id, points, Some("Ada Example"), &actor).await.unwrap();
+        assert_eq!(
+            outcome,
+            VerificationOutcome::Verified { level: Level::ReasonablyHigh },
+            "the declaration came in time"
+        );
+
+        // Another person never signs: staff answer as categories.
+        let other =
+            h.app.submit(new_request(RequestType::Access, Law::Ccpa), &actor).await.unwrap().id;
+        let two = vec![claim("postal_code", "94105"), claim("last_order_total", "1234.5")];
+        h.app.verify_data_points(other, two, None, &actor).await.unwrap();
+        let outcome =
+            h.app.answer_as_categories(other, &Actor::Staff("maria".into())).await.unwrap();
         assert_eq!(outcome, VerificationOutcome::AnsweredAsCategories { level: Level::Reasonable });
-        h.app.start(id, &Actor::Cli).await.unwrap();
-        h.app.complete(id, vec![], &Actor::Cli).await.unwrap();
-        let record = h.app.show(id, false, &Actor::Cli).await.unwrap().record;
+        h.app.start(other, &Actor::Cli).await.unwrap();
+        h.app.complete(other, vec![], &Actor::Cli).await.unwrap();
+        let record = h.app.show(other, false, &Actor::Cli).await.unwrap().record;
         assert_eq!(record.request.effective_type, RequestType::Know);
         assert_eq!(record.request.request_type, RequestType::Access);
+        // A request with too little evidence cannot fall back.
+        let weak =
+            h.app.submit(new_request(RequestType::Access, Law::Ccpa), &actor).await.unwrap().id;
+        assert!(h.app.answer_as_categories(weak, &Actor::Cli).await.is_err());
     }
 );
+
+store_test!(
+    when_the_attempts_run_out_specific_pieces_fall_back_to_categories_r053,
+    |t| async move {
+        let h = harness(&t, NOW).await;
+        let actor = Actor::Subject;
+        let id =
+            h.app.submit(new_request(RequestType::Access, Law::Ccpa), &actor).await.unwrap().id;
+        let two = vec![claim("postal_code", "94105"), claim("last_order_total", "1234.5")];
+        for _ in 1..limits::DATA_POINT_ATTEMPTS_MAX {
+            assert!(matches!(
+                h.app.verify_data_points(id, two.clone(), None, &actor).await.unwrap(),
+                VerificationOutcome::NotYet { .. }
+            ));
+        }
+        let last = h.app.verify_data_points(id, two, None, &actor).await.unwrap();
+        assert_eq!(last, VerificationOutcome::AnsweredAsCategories { level: Level::Reasonable });
+    }
+);
+
+store_test!(an_email_code_counts_only_for_an_address_the_company_holds, |t| async move {
+    let h = harness(&t, NOW).await;
+    let actor = Actor::Subject;
+    // Someone names their own address and another person's phone: the code proves the
+    // address, and the records are looked up by that address only.
+    let stranger = Subject {
+        email: Some("stranger@example.com".into()),
+        phone: Some("+1 877 555 0142".into()),
+        ..Subject::default()
+    };
+    let id = h
+        .app
+        .submit(
+            NewRequest { subject: stranger.clone(), ..new_request(RequestType::Access, Law::Gdpr) },
+            &actor,
+        )
+        .await
+        .unwrap()
+        .id;
+    h.app.send_code(id, &actor).await.unwrap();
+    h.app.deliver_pending().await.unwrap();
+    let outcome = h.app.check_code(id, &last_code(&h), &actor).await.unwrap();
+    match outcome {
+        VerificationOutcome::NotYet { achieved: Level::None, reason, .. } => {
+            assert!(reason.contains("records hold no one"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+    let id = h
+        .app
+        .submit(
+            NewRequest { subject: stranger, ..new_request(RequestType::Know, Law::Ccpa) },
+            &actor,
+        )
+        .await
+        .unwrap()
+        .id;
+    let outcome = h
+        .app
+        .verify_data_points(
+            id,
+            vec![claim("phone", "+1 877 555 0142"), claim("postal_code", "94105")],
+            None,
+            &actor,
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcome, VerificationOutcome::NotYet { achieved: Level::None, .. }),
+        "{outcome:?}"
+    );
+});
+
+store_test!(codes_are_limited_per_address_across_requests_r045, |t| async move {
+    let h = harness(&t, NOW).await;
+    let actor = Actor::Subject;
+    let mut sent = 0;
+    let mut refused = None;
+    for _ in 0..4 {
+        let id =
+            h.app.submit(new_request(RequestType::Access, Law::Gdpr), &actor).await.unwrap().id;
+        for _ in 0..limits::VERIFICATION_CODES_PER_REQUEST_MAX {
+            match h.app.send_code(id, &actor).await {
+                Ok(_) => sent += 1,
+                Err(error) => refused = Some(error.to_string()),
+            }
+        }
+    }
+    assert_eq!(sent, limits::VERIFICATION_CODES_PER_ADDRESS_PER_DAY_MAX);
+    assert!(refused.unwrap().contains("in the last day"));
+    h.clock.advance(jiff::SignedDuration::from_hours(25));
+    let id = h.app.submit(new_request(RequestType::Access, Law::Gdpr), &actor).await.unwrap().id;
+    assert!(h.app.send_code(id, &actor).await.is_ok(), "a day later the address gets codes again");
+});
 
 store_test!(wrong_points_count_against_three_attempts, |t| async move {
     let h = harness(&t, NOW).await;

@@ -98,7 +98,17 @@ store_test!(steps_out_of_order_are_refused_and_nothing_changes, |t| async move {
     assert_eq!(details.record.request.status, Status::Received);
     assert_eq!(details.timeline.len(), 1);
     h.app.cancel(id, "withdrawn", &Actor::Subject).await.unwrap();
-    assert!(matches!(h.app.cancel(id, "again", &Actor::Subject).await, Err(AppError::Conflict(_))));
+    assert!(matches!(
+        h.app.cancel(id, "duplicate", &Actor::Subject).await,
+        Err(AppError::Conflict(_))
+    ));
+    assert!(
+        matches!(
+            h.app.cancel(id, "Ada changed her mind", &Actor::Subject).await,
+            Err(AppError::Invalid(_))
+        ),
+        "no free text in the audit log"
+    );
 });
 
 store_test!(

@@ -219,13 +219,17 @@ struct VerifyArgs {
     /// With --attest: the method used (account_login, email_code, data_points, signed_declaration).
     #[arg(long, requires = "attest", default_value = "data_points")]
     method: String,
+    /// Answer a request for specific pieces that reached only the categories level as a
+    /// request for categories, without waiting for the attempts to run out.
+    #[arg(long, group = "how")]
+    as_categories: bool,
 }
 
 #[derive(Debug, Args)]
 struct AcknowledgeArgs {
     /// The request id.
     id: String,
-    /// How receipt was confirmed: phone, letter, in_person, email.
+    /// How receipt was confirmed: phone, letter, in_person, email, other.
     #[arg(long)]
     how: String,
 }
@@ -270,7 +274,7 @@ struct DenyArgs {
 struct CancelArgs {
     /// The request id.
     id: String,
-    /// Why, as a short code (withdrawn, duplicate).
+    /// Why: withdrawn, duplicate or other.
     #[arg(long, default_value = "withdrawn")]
     note: String,
 }
@@ -515,6 +519,33 @@ struct ImportLine {
     details: Option<String>,
 }
 
+/// Why a line is not a request, without quoting it: serde's messages can repeat the
+/// value they refused (a phone number, a name).
+fn import_error(error: serde_json::Error) -> anyhow::Error {
+    use serde_json::error::Category;
+    let message = error.to_string();
+    let fields =
+        "type, law, channel, received_at, email, name, phone, address, account_id, details";
+    match error.classify() {
+        Category::Syntax | Category::Eof => {
+            anyhow::anyhow!("not a request: the line is not one JSON object")
+        }
+        Category::Data if message.starts_with("missing field") => {
+            anyhow::anyhow!(
+                "not a request: {}",
+                message.split(" at line").next().unwrap_or("a field is missing")
+            )
+        }
+        Category::Data if message.starts_with("unknown field") => {
+            anyhow::anyhow!("not a request: it has a field other than {fields}")
+        }
+        Category::Data => {
+            anyhow::anyhow!("not a request: a field has the wrong type (every field is a string)")
+        }
+        Category::Io => anyhow::anyhow!("not a request: the line could not be read"),
+    }
+}
+
 async fn import(app: &App, args: ImportArgs, actor: &Actor) -> anyhow::Result<ExitCode> {
     let file = std::fs::File::open(&args.file)
         .with_context(|| format!("cannot open {}", args.file.display()))?;
@@ -549,12 +580,7 @@ async fn import(app: &App, args: ImportArgs, actor: &Actor) -> anyhow::Result<Ex
             continue;
         }
         let result = async {
-            let entry: ImportLine = serde_json::from_str(&text).map_err(|e| {
-                anyhow::anyhow!(
-                    "not a request: {}",
-                    e.to_string().split(" at line").next().unwrap_or("")
-                )
-            })?;
+            let entry: ImportLine = serde_json::from_str(&text).map_err(import_error)?;
             let law: Law = parse_reference("law", &entry.law)?;
             let new = NewRequest {
                 request_type: parse_reference("request type", &entry.request_type)?,
@@ -698,6 +724,9 @@ async fn list(app: &App, args: ListArgs) -> anyhow::Result<ExitCode> {
 
 fn details_json(details: &RequestDetails) -> serde_json::Value {
     let r = &details.record.request;
+    // Staff-written text may name the person: it is shown with the person's details,
+    // only with --reveal, whose read is audited.
+    let revealed = details.subject.is_some();
     let d = &r.deadlines;
     json!({
         "id": r.id.to_string(),
@@ -718,7 +747,7 @@ fn details_json(details: &RequestDetails) -> serde_json::Value {
         },
         "acknowledged_at": r.acknowledged_at.map(|t| t.to_string()),
         "extended": r.extended,
-        "extension_reason": r.extension_reason.as_ref().map(|t| t.expose().clone()),
+        "extension_reason": r.extension_reason.as_ref().map(|t| if revealed { json!(t.expose()) } else { json!("[shown with --reveal]") }),
         "verification": {
             "required": r.verification.required.id(),
             "achieved": r.verification.achieved.map(Level::id),
@@ -736,7 +765,7 @@ fn details_json(details: &RequestDetails) -> serde_json::Value {
         "closed_at": r.closed_at.map(|t| t.to_string()),
         "reasons": r.reasons.iter().map(|reason| json!({
             "code": reason.basis.code(), "label": reason.basis.label(), "citation": reason.basis.citation(),
-            "explanation": reason.explanation.as_ref().map(|e| e.expose().clone()),
+            "explanation": reason.explanation.as_ref().map(|e| if revealed { json!(e.expose()) } else { json!("[shown with --reveal]") }),
         })).collect::<Vec<_>>(),
         "subject": details.subject.as_ref().map(|s| json!({
             "name": s.name, "email": s.email, "phone": s.phone, "postal_address": s.postal_address,
@@ -859,6 +888,8 @@ async fn verify(app: &App, args: VerifyArgs, actor: &Actor) -> anyhow::Result<Ex
         app.verify_data_points(id, claims, args.declaration_name.as_deref(), actor).await?
     } else if let Some(token) = &args.assertion {
         app.verify_account(id, token, actor).await?
+    } else if args.as_categories {
+        app.answer_as_categories(id, actor).await?
     } else if let Some(level) = &args.attest {
         let level = Level::from_id(level).ok_or_else(|| {
             anyhow::anyhow!("`{level}` is not a level; use basic, reasonable or reasonably_high")

@@ -83,6 +83,16 @@ CREATE TABLE verification_codes (
     consumed_at_ms BIGINT
 );
 
+-- Codes sent and wrong codes entered, by the blind index of the address, across all
+-- requests: one person's mailbox cannot be flooded, nor their codes guessed, by
+-- opening request after request (R-045).
+CREATE TABLE verification_activity (
+    email_bidx BYTEA NOT NULL,
+    kind       TEXT NOT NULL CHECK (kind IN ('sent', 'failed')),
+    at_ms      BIGINT NOT NULL
+);
+CREATE INDEX verification_activity_email ON verification_activity (email_bidx, at_ms);
+
 CREATE TABLE used_assertions (
     assertion_id TEXT PRIMARY KEY,
     request_id   TEXT NOT NULL REFERENCES requests (id),
@@ -93,14 +103,15 @@ CREATE TABLE emails (
     id            TEXT PRIMARY KEY,
     request_id    TEXT REFERENCES requests (id),
     kind          TEXT NOT NULL,
-    status        TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+    status        TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
     attempts      BIGINT NOT NULL,
     last_error    TEXT,
     message_ct    BYTEA NOT NULL,
     created_at_ms BIGINT NOT NULL,
+    claimed_at_ms BIGINT,
     sent_at_ms    BIGINT
 );
-CREATE INDEX emails_pending ON emails (created_at_ms) WHERE status = 'pending';
+CREATE INDEX emails_pending ON emails (created_at_ms) WHERE status IN ('pending', 'sending');
 CREATE INDEX emails_request ON emails (request_id);
 
 CREATE TABLE audit_events (

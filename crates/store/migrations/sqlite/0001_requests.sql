@@ -87,6 +87,16 @@ CREATE TABLE verification_codes (
     consumed_at_ms INTEGER
 );
 
+-- Codes sent and wrong codes entered, by the blind index of the address, across all
+-- requests: one person's mailbox cannot be flooded, nor their codes guessed, by
+-- opening request after request (R-045).
+CREATE TABLE verification_activity (
+    email_bidx BLOB NOT NULL,
+    kind       TEXT NOT NULL CHECK (kind IN ('sent', 'failed')),
+    at_ms      INTEGER NOT NULL
+);
+CREATE INDEX verification_activity_email ON verification_activity (email_bidx, at_ms);
+
 -- Account assertions already used, so one cannot be replayed.
 CREATE TABLE used_assertions (
     assertion_id TEXT PRIMARY KEY,
@@ -101,14 +111,15 @@ CREATE TABLE emails (
     id            TEXT PRIMARY KEY,
     request_id    TEXT REFERENCES requests (id),
     kind          TEXT NOT NULL,
-    status        TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed')),
+    status        TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed')),
     attempts      INTEGER NOT NULL,
     last_error    TEXT,
     message_ct    BLOB NOT NULL,
     created_at_ms INTEGER NOT NULL,
+    claimed_at_ms INTEGER,
     sent_at_ms    INTEGER
 );
-CREATE INDEX emails_pending ON emails (created_at_ms) WHERE status = 'pending';
+CREATE INDEX emails_pending ON emails (created_at_ms) WHERE status IN ('pending', 'sending');
 CREATE INDEX emails_request ON emails (request_id);
 
 CREATE TABLE audit_events (

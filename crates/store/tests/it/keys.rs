@@ -50,7 +50,7 @@ store_test!(rotations_keep_every_value_readable_and_findable, |t| async move {
     assert_eq!(tx.subject(first.request.id).await.unwrap(), subject("ada@example.com"));
     drop(tx);
     let mut tx = store.begin().await.unwrap();
-    let pending = tx.pending_emails(10).await.unwrap();
+    let pending = tx.claim_emails(10, 60_000, 10).await.unwrap();
     assert_eq!(pending[0].1.as_slice(), b"message body");
     drop(tx);
     let listed = keys::list(&store).await.unwrap();
