@@ -465,6 +465,35 @@ fn values(keys: &Keyring, record: &RequestRecord) -> Result<Values, StoreError> 
     })
 }
 
+/// Binds the mutable columns of [`Values`], in the order both statements list them.
+macro_rules! bind_values {
+    ($query:expr, $values:expr) => {{
+        let v = $values;
+        $query
+            .bind(v.effective_type)
+            .bind(v.status)
+            .bind(v.next_due_on)
+            .bind(v.extended)
+            .bind(v.extension_reason_ct)
+            .bind(v.extended_at_ms)
+            .bind(v.acknowledged_at_ms)
+            .bind(v.verification_required)
+            .bind(v.verification_achieved)
+            .bind(v.verification_method)
+            .bind(v.identity_doubts)
+            .bind(v.evidence_email)
+            .bind(v.evidence_points)
+            .bind(v.evidence_declaration)
+            .bind(v.evidence_account)
+            .bind(v.code_sends)
+            .bind(v.point_attempts)
+            .bind(v.agent_confirmed)
+            .bind(v.closed_at_ms)
+            .bind(v.reason_codes)
+            .bind(v.reasons_ct)
+    }};
+}
+
 const INSERT_SQL: &str = "INSERT INTO requests (id, request_type, law, channel, designated_channel, high_risk, \
     received_at_ms, received_on, acknowledge_by, respond_by, extension_notice_by, extended_respond_by, agent_proof, \
     appeal_of, subject_ct, email_bidx, phone_bidx, created_at_ms, \
@@ -502,7 +531,7 @@ impl Tx {
         let v = values(&keys, record)?;
         let d = &request.deadlines;
         on_conn!(self.conn(), c => {
-            sqlx::query(INSERT_SQL)
+            let query = sqlx::query(INSERT_SQL)
                 .bind(request.id.to_string())
                 .bind(request.request_type.id())
                 .bind(request.law.id())
@@ -520,28 +549,8 @@ impl Tx {
                 .bind(subject_ct)
                 .bind(email_bidx)
                 .bind(phone_bidx)
-                .bind(now_ms)
-                .bind(v.effective_type)
-                .bind(v.status)
-                .bind(v.next_due_on)
-                .bind(v.extended)
-                .bind(v.extension_reason_ct)
-                .bind(v.extended_at_ms)
-                .bind(v.acknowledged_at_ms)
-                .bind(v.verification_required)
-                .bind(v.verification_achieved)
-                .bind(v.verification_method)
-                .bind(v.identity_doubts)
-                .bind(v.evidence_email)
-                .bind(v.evidence_points)
-                .bind(v.evidence_declaration)
-                .bind(v.evidence_account)
-                .bind(v.code_sends)
-                .bind(v.point_attempts)
-                .bind(v.agent_confirmed)
-                .bind(v.closed_at_ms)
-                .bind(v.reason_codes)
-                .bind(v.reasons_ct)
+                .bind(now_ms);
+            bind_values!(query, v)
                 .execute(c)
                 .await
                 .map_err(|e| StoreError::from_sqlx(e, "insert a request"))?;
@@ -560,30 +569,8 @@ impl Tx {
         let v = values(&keys, record)?;
         let id = record.request.id.to_string();
         let affected = on_conn!(self.conn(), c => {
-            sqlx::query(UPDATE_SQL)
-                .bind(&id)
-                .bind(record.version)
-                .bind(v.effective_type)
-                .bind(v.status)
-                .bind(v.next_due_on)
-                .bind(v.extended)
-                .bind(v.extension_reason_ct)
-                .bind(v.extended_at_ms)
-                .bind(v.acknowledged_at_ms)
-                .bind(v.verification_required)
-                .bind(v.verification_achieved)
-                .bind(v.verification_method)
-                .bind(v.identity_doubts)
-                .bind(v.evidence_email)
-                .bind(v.evidence_points)
-                .bind(v.evidence_declaration)
-                .bind(v.evidence_account)
-                .bind(v.code_sends)
-                .bind(v.point_attempts)
-                .bind(v.agent_confirmed)
-                .bind(v.closed_at_ms)
-                .bind(v.reason_codes)
-                .bind(v.reasons_ct)
+            let query = sqlx::query(UPDATE_SQL).bind(&id).bind(record.version);
+            bind_values!(query, v)
                 .bind(now_ms)
                 .execute(c)
                 .await

@@ -34,11 +34,13 @@ store_test!(queued_emails_are_claimed_once_and_fail_after_their_attempts, |t| as
     tx.mark_email_attempt_failed(second, "connection refused by the relay").await.unwrap();
     tx.commit().await.unwrap();
     // The failed one is pending again; after its attempts run out it is failed.
+    let mut tried_at = 100;
     for attempt in 1..EMAIL_ATTEMPTS_MAX {
         let mut tx = t.store.begin().await.unwrap();
-        // A failed message waits out the lease before it is tried again.
-        assert!(tx.claim_emails(60_000 * i64::from(attempt), 60_000, 10).await.unwrap().is_empty());
-        let claimed = tx.claim_emails(60_000 * i64::from(attempt) + 200, 60_000, 10).await.unwrap();
+        // A failed message waits out the lease (60 s here) before it is tried again.
+        assert!(tx.claim_emails(tried_at + 59_000, 60_000, 10).await.unwrap().is_empty());
+        tried_at += 61_000;
+        let claimed = tx.claim_emails(tried_at, 60_000, 10).await.unwrap();
         assert_eq!(claimed.len(), 1, "attempt {attempt}");
         tx.mark_email_attempt_failed(second, "connection refused by the relay").await.unwrap();
         tx.commit().await.unwrap();
