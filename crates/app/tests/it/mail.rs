@@ -1012,15 +1012,30 @@ struct SmtpSink {
     _root: tempfile::TempDir,
 }
 
+/// The variable CI sets to make the SMTP test fail, not skip, without aiosmtpd.
+const SMTP_REQUIRED_VAR: &str = "OMBUD_TEST_SMTP_REQUIRED";
+
 impl SmtpSink {
-    fn start() -> SmtpSink {
+    /// Starts the server, or `None` (after saying so) when aiosmtpd is not installed
+    /// and `OMBUD_TEST_SMTP_REQUIRED` is not set: the README's test command needs
+    /// nothing installed by hand, and `.ci/run` installs aiosmtpd and sets the variable.
+    fn start() -> Option<SmtpSink> {
         let probe = Command::new("python3")
             .args(["-c", "import aiosmtpd"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
         if !probe.is_ok_and(|status| status.success()) {
-            panic!("aiosmtpd is not installed: python3 -m pip install aiosmtpd");
+            if ombud_testkit::server_url(SMTP_REQUIRED_VAR).is_some() {
+                panic!("aiosmtpd is not installed: python3 -m pip install aiosmtpd");
+            }
+            #[allow(clippy::print_stderr)] // The person running the tests must see the skip.
+            {
+                eprintln!(
+                    "skipped the SMTP test: aiosmtpd is not installed (python3 -m pip install aiosmtpd)"
+                );
+            }
+            return None;
         }
         let root = tempfile::tempdir().expect("a temporary directory");
         let maildir = root.path().join("maildir");
@@ -1037,7 +1052,7 @@ impl SmtpSink {
             .expect("python3 starts");
         let mut sink = SmtpSink { child, port, maildir, _root: root };
         sink.wait_until_listening();
-        sink
+        Some(sink)
     }
 
     fn wait_until_listening(&mut self) {
@@ -1076,7 +1091,7 @@ impl Drop for SmtpSink {
 
 #[tokio::test]
 async fn smtp_delivers_to_a_real_server() {
-    let sink = SmtpSink::start();
+    let Some(sink) = SmtpSink::start() else { return };
     let transport =
         MailTransport::from_url(&format!("smtp+plain://127.0.0.1:{}", sink.port)).unwrap();
     let mut context = full_context_for(EmailKind::Denial);
