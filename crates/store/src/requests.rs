@@ -588,29 +588,24 @@ impl Tx {
 
     /// Reads a request, locking its row on PostgreSQL until the transaction ends.
     pub async fn request_for_update(&mut self, id: Id) -> Result<RequestRecord, StoreError> {
-        let postgres = self.is_postgres();
-        let keys = self.keys().clone();
-        let raw = on_conn!(self.conn(), c => {
-            let sql = if postgres { select_requests!("WHERE id = $1 FOR UPDATE") } else { select_requests!("WHERE id = $1") };
-            let row = sqlx::query(sql)
-                .bind(id.to_string())
-                .fetch_optional(c)
-                .await
-                .map_err(|e| StoreError::from_sqlx(e, "read a request"))?;
-            match row {
-                None => None,
-                Some(row) => Some((|| Ok::<_, sqlx::Error>(raw_from_row!(&row)))().map_err(|e| StoreError::from_sqlx(e, "read a request"))?),
-            }
-        });
-        raw.ok_or_else(|| StoreError::NotFound { what: "request", id: id.to_string() })?
-            .into_record(&keys)
+        let lock = self.is_postgres();
+        self.read_request(id, lock).await
     }
 
     /// Reads a request without locking it.
     pub async fn request(&mut self, id: Id) -> Result<RequestRecord, StoreError> {
+        self.read_request(id, false).await
+    }
+
+    async fn read_request(&mut self, id: Id, lock: bool) -> Result<RequestRecord, StoreError> {
         let keys = self.keys().clone();
+        let sql = if lock {
+            select_requests!("WHERE id = $1 FOR UPDATE")
+        } else {
+            select_requests!("WHERE id = $1")
+        };
         let raw = on_conn!(self.conn(), c => {
-            let row = sqlx::query(select_requests!("WHERE id = $1"))
+            let row = sqlx::query(sql)
                 .bind(id.to_string())
                 .fetch_optional(c)
                 .await
