@@ -124,7 +124,15 @@ fn email_index(tx: &Tx, subject: &Subject) -> Option<Vec<u8>> {
 }
 
 /// The declaration a person signs to verify for specific pieces (R-050, 11 CCR §7062(c)).
-pub const DECLARATION_TEXT: &str = "I declare under penalty of perjury under the laws of the State of California that I am the person whose personal information is the subject of this request.";
+/// The declaration names California's law only for CCPA requests; a Virginia or Texas
+/// request that needs one (a high-risk deletion) is declared without it.
+pub fn declaration_text(law: Law) -> &'static str {
+    if law == Law::Ccpa {
+        "I declare under penalty of perjury under the laws of the State of California that I am the person whose personal information is the subject of this request."
+    } else {
+        "I declare under penalty of perjury that I am the person whose personal information is the subject of this request."
+    }
+}
 
 fn check_field(what: &str, value: &Option<String>, max: usize) -> Result<(), AppError> {
     match value {
@@ -731,8 +739,11 @@ impl App {
                 size_bytes: 0,
                 created_at_ms: now.as_millisecond(),
             };
-            let text =
-                format!("{DECLARATION_TEXT}\nSigned: {}\nAt: {now}\nRequest: {id}\n", name.trim());
+            let text = format!(
+                "{}\nSigned: {}\nAt: {now}\nRequest: {id}\n",
+                declaration_text(record.request.law),
+                name.trim()
+            );
             let document =
                 DocumentInfo { size_bytes: u64::try_from(text.len()).unwrap_or(0), ..document };
             tx.add_document(&document, text.as_bytes()).await?;
