@@ -19,6 +19,7 @@ pub mod id;
 pub mod limits;
 pub mod reference;
 pub mod request;
+pub mod schema;
 pub mod sensitive;
 pub mod verification;
 

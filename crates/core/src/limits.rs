@@ -105,3 +105,45 @@ pub const LIST_ROWS_MAX: u32 = 10_000;
 
 /// The most audit events one request's timeline shows.
 pub const TIMELINE_EVENTS_MAX: u32 = 1_000;
+
+// Fulfilment: the work ombud does on the company's own databases (DESIGN.md Scale:
+// "ombud never harms the systems it reads").
+
+/// Rows one query against a company database may return; a query that would return
+/// more is reported as truncated, never silently cut.
+pub const CONNECTOR_ROWS_PER_QUERY_MAX: u32 = 10_000;
+
+/// Rows a single request may touch in one table (access or erasure); past it the
+/// step fails with an error naming the table instead of holding the rows in memory.
+pub const FULFIL_ROWS_PER_TABLE_MAX: u32 = 200_000;
+
+/// Key values sent in one `IN (...)` list; longer lists are split into batches.
+pub const CONNECTOR_KEYS_PER_QUERY_MAX: usize = 1_000;
+
+/// How long one statement on a company database may run.
+pub const CONNECTOR_STATEMENT_TIMEOUT_MS: u32 = 30_000;
+
+/// How long ombud waits for a connection to a company database.
+pub const CONNECTOR_CONNECT_TIMEOUT_MS: u32 = 10_000;
+
+/// Connections ombud opens to one company database at most.
+pub const CONNECTOR_CONNECTIONS_MAX: u32 = 8;
+
+/// Tables one system may declare for fulfilment (the planner's work is bounded by it).
+pub const PLAN_TABLES_PER_SYSTEM_MAX: usize = 2_000;
+
+/// Bytes of one value copied into an access package; longer values are cut and
+/// marked as cut.
+pub const PACKAGE_VALUE_BYTES_MAX: usize = 1 << 20;
+
+/// Bytes of one access package (the zip).
+pub const PACKAGE_BYTES_MAX: usize = 256 << 20;
+
+/// Attempts a job gets before it is marked failed for a person to look at.
+pub const JOB_ATTEMPTS_MAX: u32 = 8;
+
+/// How long a claimed job is leased to its worker before another may take it.
+pub const JOB_LEASE_MS: i64 = 60_000;
+
+/// Bytes of a Fides dataset file ombud imports.
+pub const FIDES_DATASET_BYTES_MAX: usize = 4 << 20;
