@@ -19,6 +19,7 @@ pub mod manifest;
 pub mod model;
 pub mod notice;
 pub mod parse;
+pub mod plan;
 pub mod schema;
 pub mod span;
 pub mod suggest;

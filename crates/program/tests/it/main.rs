@@ -7,4 +7,5 @@ mod generate;
 mod hostile;
 mod lints;
 mod notice;
+mod plan;
 mod requests;
