@@ -242,6 +242,8 @@ pub(crate) const ENCRYPTED_COLUMNS: &[(&str, &str, &str, Option<&str>)] = &[
     ("requests", "id", "reasons_ct", None),
     ("documents", "id", "content_ct", Some("request_id")),
     ("emails", "id", "message_ct", Some("COALESCE(request_id, '-')")),
+    ("erasure_tombstones", "id", "identity_ct", Some("request_id")),
+    ("access_packages", "id", "content_ct", Some("request_id")),
 ];
 
 /// The outcome of a data-key rotation.

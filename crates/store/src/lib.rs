@@ -19,6 +19,7 @@ pub mod audit;
 pub mod crypto;
 pub mod documents;
 pub mod emails;
+pub mod fulfilment;
 mod error;
 pub mod keys;
 pub mod requests;
