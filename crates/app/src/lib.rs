@@ -11,6 +11,7 @@
 pub mod assertion;
 pub mod clock;
 mod error;
+pub mod fulfil;
 pub mod ids;
 pub mod lookup;
 pub mod mail;
@@ -67,6 +68,8 @@ pub struct App {
     transport: Arc<mail::MailTransport>,
     /// One delivery pass at a time per process, so no message goes out twice.
     delivery: Arc<tokio::sync::Mutex<()>>,
+    /// The company's databases, when fulfilment is configured.
+    fulfilment: Option<Arc<fulfil::Fulfilment>>,
 }
 
 impl std::fmt::Debug for App {
@@ -108,6 +111,7 @@ impl App {
             templates: Arc::new(parts.templates),
             transport: Arc::new(parts.transport),
             delivery: Arc::new(tokio::sync::Mutex::new(())),
+            fulfilment: None,
         }
     }
 
