@@ -53,11 +53,20 @@ pub(crate) struct AppArgs {
     /// to `calendars/` beside the program.
     #[arg(long, env = "OMBUD_CALENDARS", value_name = "DIR", global = true)]
     pub(crate) calendars: Option<PathBuf>,
+    /// The connection URL of one of the program's databases, as SYSTEM=URL, instead of
+    /// the environment variable its manifest names (repeatable).
+    #[arg(long = "connect", value_name = "SYSTEM=URL", global = true)]
+    pub(crate) connect: Vec<String>,
 }
 
 #[allow(clippy::disallowed_methods)] // The cli is where configuration is read.
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// The value of an environment variable a manifest names (a connection URL).
+pub(crate) fn env_value(name: &str) -> Option<String> {
+    env(name)
 }
 
 /// The store URL, parsed.
@@ -172,12 +181,98 @@ fn account_key() -> anyhow::Result<Option<ombud_app::assertion::AccountKey>> {
 
 /// Builds the app: the store, the program's settings, mail delivery.
 pub(crate) async fn open_app(args: &AppArgs) -> anyhow::Result<App> {
-    let Some(program_path) = &args.program else {
-        bail!("give the privacy program with --program FILE (or OMBUD_PROGRAM)");
+    let (app, _) = open_app_inner(args, false).await?;
+    Ok(app)
+}
+
+/// Builds the app connected to the program's databases, for fulfilment and for
+/// verification by data points.
+pub(crate) async fn open_app_with_systems(args: &AppArgs) -> anyhow::Result<App> {
+    let (app, _) = open_app_inner(args, true).await?;
+    Ok(app)
+}
+
+/// The connection URL of each planned database: `--connect` first, then the variable
+/// the manifest names. Systems with neither are listed with the reason.
+fn system_urls(
+    program: &ombud_program::Program,
+    overrides: &[String],
+) -> anyhow::Result<(Vec<(String, String)>, Vec<(String, String)>)> {
+    let mut given: Vec<(String, String)> = Vec::new();
+    for item in overrides {
+        let Some((system, url)) = item.split_once('=') else {
+            bail!("--connect takes SYSTEM=URL, for example --connect shop=postgres://127.0.0.1/shop");
+        };
+        given.push((system.trim().to_owned(), url.trim().to_owned()));
+    }
+    let (planned, _) = ombud_program::plan::database_systems(program);
+    for (system, _) in &given {
+        if !planned.contains(&system.as_str()) {
+            bail!("--connect names `{system}`, which is not a database the program fulfils requests in (planned: {})", planned.join(", "));
+        }
+    }
+    let mut urls = Vec::new();
+    let mut missing = Vec::new();
+    for system in planned {
+        if let Some((_, url)) = given.iter().find(|(s, _)| s == system) {
+            urls.push((system.to_owned(), url.clone()));
+            continue;
+        }
+        let variable = program.systems.iter().find(|s| s.id == system).and_then(|s| match &s.kind {
+            ombud_program::model::SystemKind::Database { connection_env, .. } => connection_env.clone(),
+            ombud_program::model::SystemKind::ServiceProvider { .. } => None,
+        });
+        match variable.as_deref().and_then(env) {
+            Some(url) => urls.push((system.to_owned(), url)),
+            None => missing.push((
+                system.to_owned(),
+                match variable {
+                    Some(name) => format!("set {name} to its connection URL, or pass --connect {system}=URL"),
+                    None => format!("the manifest names no connection; pass --connect {system}=URL"),
+                },
+            )),
+        }
+    }
+    Ok((urls, missing))
+}
+
+/// Connects the program's databases; a system that cannot be reached is recorded as
+/// unavailable (the error names it) rather than stopping commands that do not need it.
+pub(crate) async fn connect_systems(
+    program: Arc<ombud_program::Program>,
+    overrides: &[String],
+) -> anyhow::Result<Arc<ombud_app::fulfil::Fulfilment>> {
+    let (urls, missing) = system_urls(&program, overrides)?;
+    let mut connectors = std::collections::BTreeMap::new();
+    let mut unavailable: std::collections::BTreeMap<String, String> = missing.into_iter().collect();
+    let options = ombud_connect::ConnectorOptions {
+        rows_per_query_max: ombud_core::limits::FULFIL_ROWS_PER_TABLE_MAX,
+        ..ombud_connect::ConnectorOptions::default()
     };
+    for (system, url) in urls {
+        match ombud_connect::Connector::connect(&system, &url, options.clone()).await {
+            Ok(connector) => {
+                connectors.insert(system, connector);
+            }
+            Err(error) => {
+                unavailable.insert(system, error.to_string());
+            }
+        }
+    }
+    Ok(Arc::new(ombud_app::fulfil::Fulfilment {
+        program,
+        connectors,
+        unavailable,
+        package_lifetime_ms: ombud_app::fulfil::PACKAGE_LIFETIME_MS_DEFAULT,
+        link_lifetime_ms: ombud_app::fulfil::LINK_LIFETIME_MS_DEFAULT,
+    }))
+}
+
+/// Reads and checks the program at `path`.
+pub(crate) fn load_program(program_path: &Path) -> anyhow::Result<ombud_program::Program> {
     let bytes = crate::input::read_manifest(program_path)?;
-    let program = match ombud_program::load(&bytes, &ombud_program::CheckOptions::default()) {
-        Ok((program, _warnings)) => program,
+    match ombud_program::load(&bytes, &ombud_program::CheckOptions::default()) {
+        Ok((program, _warnings)) => Ok(program),
         Err(ombud_program::LoadError::Unreadable(e)) => {
             bail!("cannot read {}: {e}", program_path.display())
         }
@@ -190,7 +285,14 @@ pub(crate) async fn open_app(args: &AppArgs) -> anyhow::Result<App> {
             }
             bail!("{file} has errors; run `ombud check {file}` and fix them first");
         }
+    }
+}
+
+async fn open_app_inner(args: &AppArgs, with_systems: bool) -> anyhow::Result<(App, ())> {
+    let Some(program_path) = &args.program else {
+        bail!("give the privacy program with --program FILE (or OMBUD_PROGRAM)");
     };
+    let program = load_program(program_path)?;
     let calendar_dir =
         args.calendars.clone().or_else(|| program_path.parent().map(|p| p.join("calendars")));
     let settings = Settings::from_program(&program, calendar_dir.as_deref(), account_key()?)?;
@@ -202,13 +304,27 @@ pub(crate) async fn open_app(args: &AppArgs) -> anyhow::Result<App> {
     // in a shell history or a process list.
     let transport = MailTransport::from_url_with_password(&args.mail, env("OMBUD_SMTP_PASSWORD"))?;
     let (store, _master) = open_store(&args.store).await?;
-    Ok(App::new(AppParts {
+    let fulfilment = if with_systems {
+        Some(connect_systems(Arc::new(program), &args.connect).await?)
+    } else {
+        None
+    };
+    let lookup: Arc<dyn ombud_app::SubjectLookup> = match &fulfilment {
+        Some(f) => Arc::new(ombud_app::fulfil::lookup::DatabaseLookup::new(f.clone())),
+        None => Arc::new(NoLookup),
+    };
+    let app = App::new(AppParts {
         store,
         settings,
         clock: Arc::new(SystemClock),
         ids: Arc::new(SystemIds),
-        lookup: Arc::new(NoLookup),
+        lookup,
         templates,
         transport,
-    }))
+    });
+    let app = match fulfilment {
+        Some(f) => app.with_fulfilment(f),
+        None => app,
+    };
+    Ok((app, ()))
 }

@@ -43,6 +43,20 @@ enum Command {
     Keys(commands::store::KeysArgs),
     /// Queued messages: deliver them now.
     Mail(commands::report::MailArgs),
+    /// Carry out a verified request in the company's databases, or plan it (--dry-run).
+    Fulfil(commands::fulfil::FulfilArgs),
+    /// Access packages: download one by its link, purge expired ones.
+    Package(commands::fulfil::PackageArgs),
+    /// Erasure receipts, and replaying erasures after a restore from backup.
+    Erasure(commands::fulfil::ErasureArgs),
+    /// The program's databases: discover their schema, import a Fides dataset, check them.
+    Systems(commands::systems::SystemsArgs),
+    /// Create and fill the reference shop database (examples/shop.yaml is its manifest).
+    DemoData(commands::workload::DemoDataArgs),
+    /// Benchmarks: `ombud bench fulfil` measures fulfilment on the reference shop.
+    Bench(commands::bench::BenchArgs),
+    /// The durable job queue: run it, queue a request's fulfilment, list jobs.
+    Jobs(commands::jobs::JobsArgs),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +72,13 @@ fn main() -> ExitCode {
         Command::Audit(args) => block_on(commands::store::audit(args)),
         Command::Keys(args) => block_on(commands::store::keys(args)),
         Command::Mail(args) => block_on(commands::report::mail(args)),
+        Command::Fulfil(args) => block_on(commands::fulfil::fulfil(args)),
+        Command::Package(args) => block_on(commands::fulfil::package(args)),
+        Command::Erasure(args) => block_on(commands::fulfil::erasure(args)),
+        Command::Systems(args) => block_on(commands::systems::systems(args)),
+        Command::DemoData(args) => block_on(commands::workload::demo_data(args)),
+        Command::Bench(args) => block_on(commands::bench::bench(args)),
+        Command::Jobs(args) => block_on(commands::jobs::jobs(args)),
     };
     match result {
         Ok(code) => code,

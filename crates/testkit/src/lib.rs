@@ -245,3 +245,131 @@ mod tests {
         format!("{:04}-{:02}-{:02}", if m <= 2 { y + 1 } else { y }, m, d)
     }
 }
+
+/// The environment variable with the MariaDB/MySQL server URL for tests.
+pub const MYSQL_URL_VAR: &str = "OMBUD_TEST_MYSQL_URL";
+
+/// A fresh, empty company database for connector and fulfilment tests: a file for
+/// SQLite, a new database on the PostgreSQL or MariaDB server of the environment
+/// (dropped when this value is dropped). `None`, after saying so, when the server's
+/// variable is not set.
+pub struct CompanyDb {
+    /// Its connection URL.
+    pub url: String,
+    /// Which engine: `sqlite`, `postgres` or `mysql`.
+    pub engine: &'static str,
+    _dir: Option<tempfile::TempDir>,
+    _cleanup: Option<ServerCleanup>,
+}
+
+/// Creates a fresh company database on `engine` (`sqlite`, `postgres`, `mysql`).
+pub async fn company_db(engine: &'static str, test: &str) -> Option<CompanyDb> {
+    match engine {
+        "sqlite" => {
+            let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("create a temporary directory: {e}"));
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("company.db").display());
+            Some(CompanyDb { url, engine, _dir: Some(dir), _cleanup: None })
+        }
+        "postgres" | "mysql" => {
+            let var = if engine == "postgres" { POSTGRES_URL_VAR } else { MYSQL_URL_VAR };
+            let Some(admin_url) = server_url(var) else {
+                #[allow(clippy::print_stderr)]
+                {
+                    eprintln!("skipped {test} on {engine}: {var} is not set");
+                }
+                return None;
+            };
+            let name = format!("ombud_co_{}", unique_suffix());
+            // The name is ours (letters, digits, underscores), not input.
+            let create = format!("CREATE DATABASE {name}");
+            if engine == "postgres" {
+                let admin = sqlx::PgPool::connect(&admin_url)
+                    .await
+                    .unwrap_or_else(|e| panic!("{var} is set but PostgreSQL does not answer: {e}"));
+                sqlx::query(sqlx::AssertSqlSafe(create)).execute(&admin).await
+                    .unwrap_or_else(|e| panic!("create database {name}: {e}"));
+                admin.close().await;
+            } else {
+                let admin = sqlx::MySqlPool::connect(&admin_url)
+                    .await
+                    .unwrap_or_else(|e| panic!("{var} is set but MariaDB does not answer: {e}"));
+                sqlx::query(sqlx::AssertSqlSafe(create)).execute(&admin).await
+                    .unwrap_or_else(|e| panic!("create database {name}: {e}"));
+                admin.close().await;
+            }
+            let url = replace_database(&admin_url, &name);
+            Some(CompanyDb { url, engine, _dir: None, _cleanup: Some(ServerCleanup { engine, admin_url, name }) })
+        }
+        other => panic!("no such engine {other}"),
+    }
+}
+
+struct ServerCleanup {
+    engine: &'static str,
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for ServerCleanup {
+    fn drop(&mut self) {
+        let (engine, admin_url, name) = (self.engine, self.admin_url.clone(), self.name.clone());
+        let handle = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build()
+            else {
+                return;
+            };
+            runtime.block_on(async {
+                if engine == "postgres" {
+                    if let Ok(admin) = sqlx::PgPool::connect(&admin_url).await {
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                        )))
+                        .execute(&admin)
+                        .await;
+                        admin.close().await;
+                    }
+                } else if let Ok(admin) = sqlx::MySqlPool::connect(&admin_url).await {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
+                        .execute(&admin)
+                        .await;
+                    admin.close().await;
+                }
+            });
+        });
+        let _ = handle.join();
+    }
+}
+
+/// Writes a test that runs its body against a fresh company database on each engine
+/// (SQLite always; PostgreSQL and MariaDB when their variables are set).
+///
+/// ```ignore
+/// company_test!(finds_rows, |db| async move { … });
+/// ```
+#[macro_export]
+macro_rules! company_test {
+    ($name:ident, |$db:ident| $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let Some($db) = $crate::company_db("sqlite", stringify!($name)).await else { return };
+                $body.await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some($db) = $crate::company_db("postgres", stringify!($name)).await else { return };
+                $body.await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn mysql() {
+                let Some($db) = $crate::company_db("mysql", stringify!($name)).await else { return };
+                $body.await;
+            }
+        }
+    };
+}

@@ -9,6 +9,8 @@
 
 pub mod collect;
 pub mod erase;
+pub mod jobs;
+pub mod lookup;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -253,8 +255,8 @@ fn action_label(action: &Action) -> String {
 
 impl App {
     /// Adds the company's databases, for fulfilment.
-    pub fn with_fulfilment(mut self, fulfilment: Fulfilment) -> App {
-        self.fulfilment = Some(Arc::new(fulfilment));
+    pub fn with_fulfilment(mut self, fulfilment: Arc<Fulfilment>) -> App {
+        self.fulfilment = Some(fulfilment);
         self
     }
 

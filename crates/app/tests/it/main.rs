@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod harness;
+mod fulfil;
 mod mail;
 mod reports;
 mod scenario;

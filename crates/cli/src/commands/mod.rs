@@ -1,12 +1,17 @@
 //! One module per subcommand. Each returns the process exit code.
 
+pub(crate) mod bench;
 pub(crate) mod check;
+pub(crate) mod fulfil;
+pub(crate) mod jobs;
 pub(crate) mod lints;
 pub(crate) mod notice;
 pub(crate) mod report;
 pub(crate) mod request;
 pub(crate) mod schema;
 pub(crate) mod store;
+pub(crate) mod systems;
+pub(crate) mod workload;
 
 /// Clean, or warnings only.
 pub(crate) const EXIT_OK: u8 = 0;

@@ -21,7 +21,7 @@ use ombud_store::requests::{AgentContact, Filter, RequestRecord, Subject};
 use serde_json::json;
 
 use super::EXIT_OK;
-use crate::config::{AppArgs, open_app};
+use crate::config::{AppArgs, open_app, open_app_with_systems};
 use crate::output::{err_line, out_line};
 
 #[derive(Debug, Args)]
@@ -343,7 +343,9 @@ fn reasons(codes: &[String], explanations: &[String]) -> anyhow::Result<Vec<Deni
 }
 
 pub(crate) async fn run(args: RequestArgs) -> anyhow::Result<ExitCode> {
-    let app = open_app(&args.app).await?;
+    // Data points are matched against the company's databases: only then connect them.
+    let needs_systems = matches!(&args.command, RequestCommand::Verify(verify) if !verify.points.is_empty());
+    let app = if needs_systems { open_app_with_systems(&args.app).await? } else { open_app(&args.app).await? };
     let actor = Actor::Cli;
     let result = dispatch(&app, args.command, &actor).await;
     // Whatever the command did, deliver what it queued; a failed delivery stays queued.

@@ -1,0 +1,241 @@
+//! `ombud bench fulfil`: the fulfilment benchmark of issue 4 on the reference shop.
+//!
+//! Each request goes the whole way a real one does in ombud — submitted, verified
+//! (staff attestation), fulfilled (an access package built, encrypted and stored; or an
+//! erasure committed with its receipt and tombstone), completed — and its latency is
+//! measured from submission to completion. Requests run `--concurrency` at a time;
+//! erasures take distinct customers. The figures go into docs/BENCHMARKS.md with the
+//! machine and the command.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use clap::{Args, Subcommand, ValueEnum};
+use ombud_app::mail::{MailTransport, Templates};
+use ombud_app::requests::NewRequest;
+use ombud_app::{Actor, App, AppParts, NoLookup, Settings, SystemClock, SystemIds};
+use ombud_core::verification::Level;
+use ombud_core::{ChannelKind, Law, RequestType, VerificationMethod};
+use ombud_store::requests::Subject;
+use ombud_store::{MasterKey, Store, StoreUrl};
+
+use super::EXIT_OK;
+use crate::config::{connect_systems, load_program};
+use crate::output::{err_line, out_line};
+
+#[derive(Debug, Args)]
+pub(crate) struct BenchArgs {
+    #[command(subcommand)]
+    command: BenchCommand,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Kinds {
+    /// Access requests only.
+    Access,
+    /// Erasures only.
+    Delete,
+    /// Access, then erasures.
+    Both,
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Fulfil N requests against the reference shop and report latency and throughput.
+    Fulfil {
+        /// The program (examples/shop.yaml).
+        #[arg(long, value_name = "PROGRAM")]
+        program: PathBuf,
+        /// The shop database, as SYSTEM=URL (made by `ombud demo-data`).
+        #[arg(long = "connect", value_name = "SYSTEM=URL")]
+        connect: Vec<String>,
+        /// How many customers the shop database holds (`ombud demo-data --customers`).
+        #[arg(long)]
+        customers: u64,
+        /// Requests of each kind.
+        #[arg(long, default_value_t = 200)]
+        requests: u64,
+        /// Requests in flight at once.
+        #[arg(long, default_value_t = 1)]
+        concurrency: usize,
+        /// Which requests.
+        #[arg(long, value_enum, default_value_t = Kinds::Both)]
+        kind: Kinds,
+        /// ombud's own store (default: a new SQLite store in a temporary directory).
+        #[arg(long, value_name = "URL")]
+        store: Option<String>,
+    },
+}
+
+pub(crate) async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    let BenchCommand::Fulfil { program, connect, customers, requests, concurrency, kind, store } = args.command;
+    if customers == 0 || requests == 0 || concurrency == 0 {
+        bail!("--customers, --requests and --concurrency must be at least 1");
+    }
+    if matches!(kind, Kinds::Delete | Kinds::Both) && requests * 2 > customers {
+        bail!("erasures take distinct customers: --requests {requests} needs --customers of at least {}", requests * 2);
+    }
+    let program = load_program(&program)?;
+    let settings = Settings::from_program(&program, None, None)?;
+    let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
+    let url = match &store {
+        Some(url) => StoreUrl::parse(url)?,
+        None => StoreUrl::Sqlite { path: dir.path().join("bench.db") },
+    };
+    let master = MasterKey::generate()?;
+    let now_ms = jiff_now_ms();
+    Store::migrate(&url, &master, now_ms).await?;
+    let store = Store::open(&url, &master).await?;
+    let fulfilment = connect_systems(Arc::new(program), &connect).await?;
+    if let Some((system, why)) = fulfilment.unavailable.iter().next() {
+        bail!("system `{system}` is not connected: {why}");
+    }
+    let transport = MailTransport::from_url(&format!("outbox:{}", dir.path().join("outbox").display()))?;
+    let app = App::new(AppParts {
+        store,
+        settings,
+        clock: Arc::new(SystemClock),
+        ids: Arc::new(SystemIds),
+        lookup: Arc::new(NoLookup),
+        templates: Templates::builtin(),
+        transport,
+    })
+    .with_fulfilment(fulfilment);
+
+    out_line(&format!(
+        "bench fulfil: {customers} customers, {requests} requests per kind, concurrency {concurrency}, store {}",
+        url.backend()
+    ))?;
+    // A few requests first, so connections and caches are warm.
+    let warm: Vec<u64> = (0..10).map(|n| pick(n, customers, 7)).collect();
+    run(&app, RequestType::Access, &warm, concurrency).await?;
+    if matches!(kind, Kinds::Access | Kinds::Both) {
+        let picks: Vec<u64> = (0..requests).map(|n| pick(n, customers, 11)).collect();
+        report("access", &run(&app, RequestType::Access, &picks, concurrency).await?)?;
+    }
+    if matches!(kind, Kinds::Delete | Kinds::Both) {
+        // Distinct customers, from the upper half (the access requests read the lower).
+        let picks: Vec<u64> = (0..requests).map(|n| customers - n).collect();
+        report("erasure", &run(&app, RequestType::Delete, &picks, concurrency).await?)?;
+    }
+    out_line(&format!("peak resident memory: {}", peak_rss().unwrap_or_else(|| "unknown".to_owned())))?;
+    app.store().close().await;
+    Ok(ExitCode::from(EXIT_OK))
+}
+
+#[allow(clippy::disallowed_methods)] // A benchmark's own bookkeeping, not a time the code under test sees.
+fn jiff_now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// A customer number in 1..=customers from a simple multiplicative hash: spread over
+/// the table, the same on every run.
+fn pick(n: u64, customers: u64, salt: u64) -> u64 {
+    (n.wrapping_add(salt).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 11) % customers + 1
+}
+
+struct Run {
+    total: Vec<Duration>,
+    fulfil: Vec<Duration>,
+    wall: Duration,
+}
+
+async fn one(app: &App, kind: RequestType, customer: u64) -> anyhow::Result<(Duration, Duration)> {
+    let started = Instant::now();
+    let submitted = app
+        .submit(
+            NewRequest {
+                request_type: kind,
+                law: Law::Ccpa,
+                channel: ChannelKind::WebForm,
+                received_at: None,
+                subject: Subject { email: Some(ombud_workload::customer_email(customer)), ..Subject::default() },
+                agent: None,
+                appeal_of: None,
+            },
+            &Actor::Cli,
+        )
+        .await?;
+    app.attest_verification(submitted.id, Level::ReasonablyHigh, VerificationMethod::DataPoints, &Actor::Cli)
+        .await?;
+    let fulfil_started = Instant::now();
+    match kind {
+        RequestType::Delete => {
+            app.erase(submitted.id, &Actor::Cli).await?;
+        }
+        _ => {
+            app.build_package(submitted.id, &Actor::Cli).await?;
+        }
+    }
+    Ok((started.elapsed(), fulfil_started.elapsed()))
+}
+
+async fn run(app: &App, kind: RequestType, customers: &[u64], concurrency: usize) -> anyhow::Result<Run> {
+    let started = Instant::now();
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let mut tasks = tokio::task::JoinSet::new();
+    for &customer in customers {
+        let permit = semaphore.clone().acquire_owned().await.context("the benchmark's semaphore closed")?;
+        let app = app.clone();
+        tasks.spawn(async move {
+            let result = one(&app, kind, customer).await;
+            drop(permit);
+            result
+        });
+    }
+    let mut total = Vec::with_capacity(customers.len());
+    let mut fulfil = Vec::with_capacity(customers.len());
+    while let Some(joined) = tasks.join_next().await {
+        let (t, f) = joined.context("a benchmark task panicked")??;
+        total.push(t);
+        fulfil.push(f);
+    }
+    Ok(Run { total, fulfil, wall: started.elapsed() })
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = (p * (sorted.len() - 1) as f64).round();
+    let at = if rank.is_finite() && rank >= 0.0 { rank as usize } else { 0 };
+    sorted[at.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1000.0)
+}
+
+fn report(label: &str, run: &Run) -> anyhow::Result<()> {
+    let mut total = run.total.clone();
+    total.sort();
+    let mut fulfil = run.fulfil.clone();
+    fulfil.sort();
+    let throughput = total.len() as f64 / run.wall.as_secs_f64().max(f64::EPSILON);
+    out_line(&format!(
+        "{label}: {} requests in {:.2} s = {throughput:.0}/s; submission to completion p50 {} ms, p95 {} ms, p99 {} ms, max {} ms; fulfilment step p50 {} ms, p95 {} ms, p99 {} ms",
+        total.len(),
+        run.wall.as_secs_f64(),
+        ms(percentile(&total, 0.50)),
+        ms(percentile(&total, 0.95)),
+        ms(percentile(&total, 0.99)),
+        ms(percentile(&total, 1.0)),
+        ms(percentile(&fulfil, 0.50)),
+        ms(percentile(&fulfil, 0.95)),
+        ms(percentile(&fulfil, 0.99)),
+    ))?;
+    if total.is_empty() {
+        err_line("warning: no request completed");
+    }
+    Ok(())
+}
+
+/// The process's peak resident set, from /proc on Linux.
+fn peak_rss() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    Some(line.trim_start_matches("VmHWM:").trim().to_owned())
+}
