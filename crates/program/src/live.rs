@@ -560,21 +560,22 @@ pub(crate) fn render(draft: Draft<'_>, mut notes: Vec<String>) -> Proposal {
     let tables = kept;
 
     // A table is proposed when it speaks of people, or references (transitively) a
-    // table that does, so a request can reach it. Each pass adds at least one table or
-    // stops, so this ends after at most `tables.len()` passes.
-    let mut included: BTreeSet<&str> =
-        tables.iter().filter(|t| t.speaks_of_people()).map(|t| t.name.as_str()).collect();
-    loop {
-        let before = included.len();
-        for table in &tables {
-            if !included.contains(table.name.as_str())
-                && table.references.iter().any(|(_, target, _)| included.contains(target.as_str()))
-            {
-                included.insert(table.name.as_str());
-            }
+    // table that does, so a request can reach it: a walk from those tables along
+    // references backwards, each table visited once.
+    let mut referenced_by: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for table in &tables {
+        for (_, target, _) in &table.references {
+            referenced_by.entry(target.as_str()).or_default().push(table.name.as_str());
         }
-        if included.len() == before {
-            break;
+    }
+    let mut queue: Vec<&str> =
+        tables.iter().filter(|t| t.speaks_of_people()).map(|t| t.name.as_str()).collect();
+    let mut included: BTreeSet<&str> = queue.iter().copied().collect();
+    while let Some(name) = queue.pop() {
+        for &referencing in referenced_by.get(name).into_iter().flatten() {
+            if included.insert(referencing) {
+                queue.push(referencing);
+            }
         }
     }
 

@@ -637,3 +637,40 @@ fn plain_check_never_runs_the_live_schema_lints() {
         assert!(lint.summary.contains("`ombud systems check` only"), "{code}");
     }
 }
+
+#[test]
+fn a_schema_past_the_table_limit_is_proposed_up_to_it_with_a_note() {
+    let limit = ombud_core::limits::PLAN_TABLES_PER_SYSTEM_MAX;
+    let tables: Vec<LiveTable> = (0..=limit)
+        .map(|i| {
+            let mut t = table(
+                &format!("t{i:05}"),
+                &["id"],
+                &[("id", "bigint"), ("email", "text"), ("parent_id", "bigint")],
+            );
+            if i > 0 {
+                t.foreign_keys = vec![fk("parent_id", &format!("t{:05}", i - 1), "id")];
+            }
+            t
+        })
+        .collect();
+    let schema = LiveSchema { tables };
+    let started = std::time::Instant::now();
+    let proposal = propose(&schema, Some(&base()), "big");
+    let proposed = started.elapsed();
+    assert_eq!(proposal.yaml.matches("\n      - name: ").count(), limit);
+    assert!(
+        proposal.notes.iter().any(|n| n.contains("more than 2000 tables")),
+        "{:?}",
+        proposal.notes
+    );
+    let program =
+        check_text(&format!("{BASE}{}", proposal.yaml), &options()).program.expect("a program");
+    let started = std::time::Instant::now();
+    let found = check_system(&program, "big", &schema);
+    let checked = started.elapsed();
+    // Every email is an identity without an index, and every `parent_id` but the
+    // first table's a referencing column without one.
+    assert_eq!(found.iter().filter(|d| d.code == "L039").count(), 2 * limit - 1);
+    eprintln!("{limit} tables: proposed in {proposed:?}, checked in {checked:?}");
+}
