@@ -333,15 +333,11 @@ fn personal_suggestion(table: &str, column: &LiveColumn) -> Option<Suggestion> {
     {
         return Some(sensitive(SensitiveKind::PreciseGeolocation, "a precise location"));
     }
-    if has(&[
-        "diagnosis",
-        "medical",
-        "health",
-        "allergy",
-        "allergies",
-        "prescription",
-        "medication",
-    ]) {
+    // Not the bare word `health`: `last_health_check` is about a server.
+    if has(&["diagnosis", "medical", "allergy", "allergies", "prescription", "medication"])
+        || name == "health"
+        || contains(&["health_condition", "health_status", "health_record", "health_data"])
+    {
         return Some(sensitive(SensitiveKind::Health, "health information"));
     }
     if has(&["race", "ethnicity", "religion", "citizenship", "immigration"])
@@ -424,15 +420,18 @@ fn personal_suggestion(table: &str, column: &LiveColumn) -> Option<Suggestion> {
     if person_name && is_text(&column.data_type) {
         return Some(plain(&[A], "a person's name"));
     }
-    if has(&["address", "street", "city", "postcode", "zip", "zipcode"])
-        || contains(&["postal_code", "line1", "line_1", "line2", "line_2"])
+    // A MAC, IP or wallet address is not where a person lives.
+    if (has(&["address", "street", "city", "postcode", "zip", "zipcode"])
+        || contains(&["postal_code", "line1", "line_1", "line2", "line_2"]))
+        && !has(&["mac", "ip", "wallet", "contract", "server", "host"])
     {
         return Some(plain(&[A, B], "a postal address"));
     }
     if has(&["photo", "avatar", "selfie", "recording", "voice"]) {
         return Some(plain(&[H], "a picture or recording"));
     }
-    if has(&["job", "employer", "occupation", "salary"]) {
+    // Not the bare word `job`: `job_id` in a queue table is about work, not a person.
+    if has(&["employer", "occupation", "salary"]) || contains(&["job_title"]) {
         return Some(plain(&[I], "professional information"));
     }
     if matches!(
@@ -1151,6 +1150,39 @@ mod tests {
         assert_eq!(normalize("E-Mail"), "e_mail");
         assert_eq!(normalize("__id__"), "id");
         assert_eq!(normalize("IPAddress"), "ipaddress");
+    }
+
+    #[test]
+    fn words_about_machines_are_not_personal() {
+        let guess = |table: &str, name: &str, kind: &str| {
+            personal_suggestion(
+                table,
+                &LiveColumn { name: name.into(), data_type: kind.into(), nullable: true },
+            )
+        };
+        for (name, kind) in [
+            ("last_health_check", "timestamp"),
+            ("mac_address", "text"),
+            ("server_address", "text"),
+            ("job_id", "bigint"),
+            ("name", "text"),
+            ("description", "text"),
+            ("email_verified", "boolean"),
+            ("message", "integer"),
+        ] {
+            assert_eq!(guess("products", name, kind), None, "{name}");
+        }
+        assert_eq!(guess("customers", "name", "text").map(|s| s.ccpa), Some(&[A][..]));
+        assert_eq!(guess("t", "shippingAddress", "text").map(|s| s.ccpa), Some(&[A, B][..]));
+        assert_eq!(guess("t", "job_title", "text").map(|s| s.ccpa), Some(&[I][..]));
+        assert_eq!(
+            guess("t", "health_status", "text").and_then(|s| s.sensitive),
+            Some(SensitiveKind::Health)
+        );
+        assert_eq!(
+            guess("t", "passport_no", "text").and_then(|s| s.sensitive),
+            Some(SensitiveKind::GovernmentId)
+        );
     }
 
     #[test]
