@@ -13,7 +13,9 @@
 pub mod date;
 pub mod diagnostic;
 pub mod diff;
+pub mod fides;
 pub mod lint;
+pub mod live;
 pub mod lower;
 pub mod manifest;
 pub mod model;

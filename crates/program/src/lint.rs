@@ -4,6 +4,8 @@
 //! from; [`LINTS`] is the registry `ombud lints` prints. A lint is a pure function of the
 //! program (and of `today`, passed in), so the same manifest always gives the same findings.
 //! `L010` and `L014` are failed references and are reported by [`crate::lower`].
+//! `L037`–`L039` compare a system with its live database and are reported by
+//! [`crate::live::check_system`], never by [`run`]: `ombud check` needs no database.
 
 use ombud_core::{
     ChannelKind, Law, RecipientRole, Reference, RequestType, RetentionReason, SignalStance,
@@ -113,6 +115,12 @@ lints! {
         "the opt-out of sale or sharing, or the right to limit, has fewer than two methods";
     "L036" "too-few-data-points" Warning "R-049, R-050; 11 CCR §7062(b)-(c)"
         "a right is verified by matching data points, but `requests.data_points` declares fewer than it takes";
+    "L037" "table-not-in-database" Error "R-070, R-090; Civ. Code §1798.110(a)(5), 11 CCR §7022(b)(1)"
+        "a table a system declares is not in its live database (`ombud systems check` only)";
+    "L038" "column-not-in-database" Error "R-070, R-090; Civ. Code §1798.110(a)(5), 11 CCR §7022(b)(1)"
+        "a column a table declares (key, identity, personal, reference or its target) is not in the live table (`ombud systems check` only)";
+    "L039" "lookup-without-index" Warning "R-031, R-090; Civ. Code §1798.130(a)(2)(A), DESIGN.md Scale"
+        "a column fulfilment looks people up by has no index, so each request scans the table (`ombud systems check` only)";
 }
 
 /// The citation of a lint by code; empty for an unknown code.

@@ -1375,3 +1375,84 @@ fn l036_quiet_without_points_when_no_right_is_verified_by_them() {
     p.requests.data_points.clear();
     quiet(&p, "L036");
 }
+
+// ---------------------------------------------------------------------------------
+// L037–L039 compare a system with its live database (`live::check_system`); `run`
+// never reports them. `discovery.rs` tests them in more detail.
+
+fn live(program: &Program, schema: &ombud_core::schema::LiveSchema, code: &str) -> Vec<Diagnostic> {
+    let found: Vec<Diagnostic> = ombud_program::live::check_system(program, "shop_db", schema)
+        .into_iter()
+        .filter(|d| d.code == code)
+        .collect();
+    for diagnostic in &found {
+        assert_eq!(diagnostic.citation, Some(lint::citation(code)), "{code} must cite its law");
+    }
+    found
+}
+
+#[test]
+fn l037_a_declared_table_missing_from_the_database_r070() {
+    let mut schema = crate::discovery::live_base();
+    schema.tables.retain(|t| t.name != "web_events");
+    let found = live(&base(), &schema, "L037");
+    assert_eq!(found.len(), 1, "{}", render(&found));
+    assert!(
+        found[0]
+            .message
+            .starts_with("table `web_events` of system `shop_db` is not in the database")
+    );
+}
+
+#[test]
+fn l037_quiet_when_the_database_has_more_tables_than_declared_r070() {
+    let mut schema = crate::discovery::live_base();
+    schema
+        .tables
+        .push(ombud_core::schema::LiveTable { name: "products".into(), ..Default::default() });
+    assert_eq!(render(&live(&base(), &schema, "L037")), "");
+}
+
+#[test]
+fn l038_a_declared_column_missing_from_its_table_r090() {
+    let mut schema = crate::discovery::live_base();
+    crate::discovery::live_table(&mut schema, "app_locations")
+        .columns
+        .retain(|c| c.name != "lat_long");
+    let found = live(&base(), &schema, "L038");
+    assert_eq!(found.len(), 1, "{}", render(&found));
+    assert!(found[0].message.contains("`lat_long` of table `app_locations`"));
+}
+
+#[test]
+fn l038_quiet_when_only_undeclared_columns_are_missing_r090() {
+    let mut schema = crate::discovery::live_base();
+    // Columns in another order, of other types, and one the manifest does not declare.
+    let customers = crate::discovery::live_table(&mut schema, "customers");
+    customers.columns.reverse();
+    customers.columns.iter_mut().for_each(|c| c.data_type = "text".into());
+    customers
+        .columns
+        .push(ombud_core::schema::LiveColumn { name: "nickname".into(), ..Default::default() });
+    assert_eq!(render(&live(&base(), &schema, "L038")), "");
+}
+
+#[test]
+fn l039_an_identity_column_without_an_index_r031() {
+    let mut schema = crate::discovery::live_base();
+    crate::discovery::live_table(&mut schema, "web_events")
+        .indexes
+        .retain(|i| i.columns[0] != "cookie_id");
+    let found = live(&base(), &schema, "L039");
+    assert_eq!(found.len(), 1, "{}", render(&found));
+    assert!(found[0].message.contains("`cookie_id` of table `web_events`"));
+}
+
+#[test]
+fn l039_quiet_when_an_index_starts_with_the_column_r031() {
+    let mut schema = crate::discovery::live_base();
+    // The index of web_events.cookie_id has a second column: it still serves the lookup.
+    crate::discovery::live_table(&mut schema, "web_events").indexes[0] =
+        crate::discovery::index("web_events_cookie_page", &["cookie_id", "page"]);
+    assert_eq!(render(&live(&base(), &schema, "L039")), "");
+}

@@ -2,7 +2,9 @@
 
 mod diagnostics;
 mod diff;
+mod discovery;
 mod examples;
+mod fides;
 mod generate;
 mod hostile;
 mod lints;
