@@ -26,17 +26,20 @@ struct Sink {
     buffer: Cursor<Vec<u8>>,
     max: usize,
     refused_at: Rc<Shared<Option<usize>>>,
+    /// Set on any failure: from then on writes are discarded (see above).
+    failed: Rc<Shared<bool>>,
 }
 
 impl Write for Sink {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
         let position = usize::try_from(self.buffer.position()).unwrap_or(usize::MAX);
-        if self.refused_at.get().is_some() {
+        if self.failed.get() {
             return Ok(bytes.len());
         }
         let end = position.saturating_add(bytes.len());
         if end > self.max {
             self.refused_at.set(Some(end));
+            self.failed.set(true);
             return Err(io::Error::other("the access package is larger than its limit"));
         }
         self.buffer.write(bytes)
@@ -61,11 +64,20 @@ pub(crate) fn write(
     max: usize,
 ) -> Result<Vec<u8>, PackageError> {
     let refused_at = Rc::new(Shared::new(None));
-    let fail = |message: String| match refused_at.get() {
-        Some(bytes) => PackageError::TooLarge { bytes },
-        None => PackageError::Write { message },
+    let failed = Rc::new(Shared::new(false));
+    let fail = |message: String| {
+        failed.set(true);
+        match refused_at.get() {
+            Some(bytes) => PackageError::TooLarge { bytes },
+            None => PackageError::Write { message },
+        }
     };
-    let sink = Sink { buffer: Cursor::new(Vec::new()), max, refused_at: Rc::clone(&refused_at) };
+    let sink = Sink {
+        buffer: Cursor::new(Vec::new()),
+        max,
+        refused_at: Rc::clone(&refused_at),
+        failed: Rc::clone(&failed),
+    };
     let mut zip = ZipWriter::new(sink);
     let options = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)

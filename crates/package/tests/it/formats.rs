@@ -297,3 +297,19 @@ fn r071_lists_are_separate_and_only_for_categories_found() {
     );
     assert!(html.contains("<li>Browsing activity</li>"), "not-found categories are listed");
 }
+
+#[test]
+fn a_gdpr_package_names_the_right_to_complain_and_not_the_ccpa_categories() {
+    let program = program();
+    let mut gdpr = facts();
+    gdpr.law = ombud_core::Law::Gdpr;
+    let package =
+        ombud_package::build(&program, &gdpr, PackageKind::Access, &avery(&program)).unwrap();
+    let html = file(&package, "README.html");
+    assert!(
+        html.contains("you can complain to the data protection authority where you live or work")
+    );
+    assert!(!html.contains("Category under the CCPA"));
+    let ccpa = file(&super::access(&avery(&program)), "README.html");
+    assert!(ccpa.contains("Category under the CCPA") && !ccpa.contains("complain to"));
+}
