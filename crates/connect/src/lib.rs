@@ -315,6 +315,35 @@ impl Connector {
             .map_err(|error| self.context("").run(error))
     }
 
+    /// Checks that a pooled connection refuses to write: tries to create a table and
+    /// expects the engine's read-only error. A health check for operators, and the
+    /// proof in tests that lookups cannot write.
+    pub async fn check_read_only(&self) -> Result<(), ConnectError> {
+        let context = self.context("");
+        let limit = self.inner.options.statement_timeout();
+        let mut conn = self.acquire("").await?;
+        match conn.execute_static("CREATE TABLE ombud_read_only_probe (probe INTEGER)", limit).await
+        {
+            Err(error) => match context.run(error) {
+                ConnectError::Refused { reason, .. }
+                    if reason.starts_with("SQLSTATE 25006")
+                        || reason.starts_with("error 1792")
+                        || reason.starts_with("SQLite code 8") =>
+                {
+                    Ok(())
+                }
+                other => Err(other),
+            },
+            Ok(()) => {
+                // It wrote: undo the probe, and say so.
+                let _ = conn.execute_static("DROP TABLE ombud_read_only_probe", limit).await;
+                Err(context.refused(
+                    "a pooled connection could write; ombud's read-only session settings did not hold",
+                ))
+            }
+        }
+    }
+
     /// Reads the tables of the connection's current schema (PostgreSQL
     /// `current_schema()`, MySQL `DATABASE()`, SQLite `main`) with their columns,
     /// primary keys, foreign keys and indexes, sorted by table name. Partial and
@@ -325,11 +354,17 @@ impl Connector {
     }
 
     async fn refresh_catalog(&self) -> Result<Arc<Catalog>, ConnectError> {
+        let mut conn = self.acquire("").await?;
+        self.refresh_catalog_on(&mut conn).await
+    }
+
+    /// Discovers on `conn`: a write transaction holding the pool's last connection
+    /// must not wait for another one to read the catalog.
+    async fn refresh_catalog_on(&self, conn: &mut Conn) -> Result<Arc<Catalog>, ConnectError> {
         let engine = self.inner.engine;
         let context = self.context("");
         let limit = self.inner.options.statement_timeout();
         let queries = discover::queries(engine);
-        let mut conn = self.acquire("").await?;
         let mut run = async |query: &'static str| {
             let mut sql = SqlText::new(engine);
             sql.push(query);
@@ -350,13 +385,18 @@ impl Connector {
     }
 
     /// The catalog, discovered on first use and again when `table` is not in it
-    /// (it may have been created since).
-    pub(crate) async fn catalog_for(&self, table: &str) -> Result<Arc<Catalog>, ConnectError> {
+    /// (it may have been created since); on `conn` when the caller holds one.
+    pub(crate) async fn catalog_for(
+        &self,
+        table: &str,
+        conn: Option<&mut Conn>,
+    ) -> Result<Arc<Catalog>, ConnectError> {
         let cached =
             self.inner.catalog.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
-        match cached {
-            Some(catalog) if catalog.table(table).is_some() => Ok(catalog),
-            _ => self.refresh_catalog().await,
+        match (cached, conn) {
+            (Some(catalog), _) if catalog.table(table).is_some() => Ok(catalog),
+            (_, Some(conn)) => self.refresh_catalog_on(conn).await,
+            (_, None) => self.refresh_catalog().await,
         }
     }
 
@@ -364,7 +404,7 @@ impl Connector {
     /// `CONNECTOR_KEYS_PER_QUERY_MAX`; at most `row_cap` rows come back, with
     /// `truncated` set when more matched.
     pub async fn select(&self, q: &Select<'_>) -> Result<Rows, ConnectError> {
-        let plan = self.plan(q).await?;
+        let plan = self.plan(q, None).await?;
         let mut conn = self.acquire(q.table).await?;
         run_select(&mut conn, &plan, &self.context(q.table), self.inner.options, false).await
     }
@@ -372,7 +412,7 @@ impl Connector {
     /// The engine's plan for the first batch of a lookup (EXPLAIN / EXPLAIN QUERY
     /// PLAN, never ANALYZE), one line per row: to check that a key column is indexed.
     pub async fn explain(&self, q: &Select<'_>) -> Result<String, ConnectError> {
-        let plan = self.plan(q).await?;
+        let plan = self.plan(q, None).await?;
         let keys =
             plan.keys.get(..plan.keys.len().min(CONNECTOR_KEYS_PER_QUERY_MAX)).unwrap_or_default();
         let statement =
@@ -408,10 +448,14 @@ impl Connector {
             .join("\n"))
     }
 
-    pub(crate) async fn plan(&self, q: &Select<'_>) -> Result<LookupPlan, ConnectError> {
+    pub(crate) async fn plan(
+        &self,
+        q: &Select<'_>,
+        conn: Option<&mut Conn>,
+    ) -> Result<LookupPlan, ConnectError> {
         let engine = self.inner.engine;
         let system = self.inner.system_id.as_str();
-        let catalog = self.catalog_for(q.table).await?;
+        let catalog = self.catalog_for(q.table, conn).await?;
         let (live, table) = sql::resolve_table(engine, &catalog, system, q.table)?;
         let columns = q
             .columns

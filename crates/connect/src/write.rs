@@ -44,7 +44,7 @@ impl WriteTx {
     /// transaction where the engine can (`FOR UPDATE` on PostgreSQL and MySQL;
     /// SQLite's `BEGIN IMMEDIATE` already holds the database's write lock).
     pub async fn select(&mut self, q: &Select<'_>) -> Result<Rows, ConnectError> {
-        let plan = self.connector.plan(q).await?;
+        let plan = self.connector.plan(q, Some(&mut self.conn)).await?;
         let options = self.connector.inner.options;
         let context = self.connector.context(q.table);
         run_select(&mut self.conn, &plan, &context, options, true).await
@@ -124,14 +124,14 @@ impl WriteTx {
     }
 
     async fn resolve(
-        &self,
+        &mut self,
         table: &str,
         key_column: &str,
         set: &[(String, Value)],
     ) -> Result<(sql::Table, Column, Vec<(Column, Value)>), ConnectError> {
         let engine = self.engine();
         let system = self.connector.system_id();
-        let catalog = self.connector.catalog_for(table).await?;
+        let catalog = self.connector.catalog_for(table, Some(&mut self.conn)).await?;
         let (live, table_ref) = sql::resolve_table(engine, &catalog, system, table)?;
         let filter = sql::resolve_column(engine, live, system, key_column)?;
         let mut resolved = Vec::with_capacity(set.len());
