@@ -20,6 +20,7 @@ pub mod crypto;
 pub mod documents;
 pub mod emails;
 mod error;
+pub mod jobs;
 pub mod keys;
 pub mod requests;
 mod url;

@@ -7,6 +7,7 @@
 
 mod audit;
 mod fixtures;
+mod jobs;
 mod keys;
 mod records;
 mod requests;
