@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod runner;
+mod sim;
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
