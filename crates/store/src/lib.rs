@@ -21,6 +21,7 @@ pub mod documents;
 pub mod emails;
 pub mod fulfilment;
 mod error;
+pub mod jobs;
 pub mod keys;
 pub mod requests;
 mod url;

@@ -8,6 +8,7 @@
 mod audit;
 mod fixtures;
 mod fulfilment;
+mod jobs;
 mod keys;
 mod records;
 mod requests;
