@@ -246,9 +246,6 @@ mod tests {
     }
 }
 
-/// The environment variable with the MariaDB/MySQL server URL for tests.
-pub const MYSQL_URL_VAR: &str = "OMBUD_TEST_MYSQL_URL";
-
 /// A fresh, empty company database for connector and fulfilment tests: a file for
 /// SQLite, a new database on the PostgreSQL or MariaDB server of the environment
 /// (dropped when this value is dropped). `None`, after saying so, when the server's

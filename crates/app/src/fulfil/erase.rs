@@ -7,6 +7,7 @@
 
 use ombud_connect::{Value, WriteTx};
 use ombud_core::ErasureStrategy;
+use ombud_core::Reference as _;
 use ombud_program::plan::{Action, SystemPlan};
 use serde::Serialize;
 

@@ -21,6 +21,7 @@ use ombud_connect::{ConnectError, Connector, Value};
 use ombud_core::id::Id;
 use ombud_core::request::{DenialBasis, DenialReason, Event, Status};
 use ombud_core::sensitive::Sensitive;
+use ombud_core::Reference as _;
 use ombud_core::{IdentityKind, RequestType};
 use ombud_package::{Cell, ColumnData, PackageKind, RequestFacts, TableData};
 use ombud_program::Program;
