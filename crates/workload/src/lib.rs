@@ -255,6 +255,19 @@ mod tests {
         assert!(engine_of("shop.db").is_err());
     }
 
+    proptest::proptest! {
+        // A URL is operator input and may carry a password: whatever it holds, the
+        // answer is an engine or an error that echoes at most a short scheme.
+        #[test]
+        fn any_url_gets_an_engine_or_a_short_error(url in ".{0,300}") {
+            if let Err(error) = engine_of(&url) {
+                let WorkloadError::UnsupportedUrl { scheme } = &error else { panic!("{error:?}") };
+                proptest::prop_assert!(scheme.chars().count() <= 32);
+                proptest::prop_assert!(url.starts_with(scheme.as_str()));
+            }
+        }
+    }
+
     #[test]
     fn tables_exist_says_how_to_go_on() {
         let error = WorkloadError::TablesExist {
