@@ -201,14 +201,19 @@ fn system_urls(
     let mut given: Vec<(String, String)> = Vec::new();
     for item in overrides {
         let Some((system, url)) = item.split_once('=') else {
-            bail!("--connect takes SYSTEM=URL, for example --connect shop=postgres://127.0.0.1/shop");
+            bail!(
+                "--connect takes SYSTEM=URL, for example --connect shop=postgres://127.0.0.1/shop"
+            );
         };
         given.push((system.trim().to_owned(), url.trim().to_owned()));
     }
     let (planned, _) = ombud_program::plan::database_systems(program);
     for (system, _) in &given {
         if !planned.contains(&system.as_str()) {
-            bail!("--connect names `{system}`, which is not a database the program fulfils requests in (planned: {})", planned.join(", "));
+            bail!(
+                "--connect names `{system}`, which is not a database the program fulfils requests in (planned: {})",
+                planned.join(", ")
+            );
         }
     }
     let mut urls = Vec::new();
@@ -218,17 +223,24 @@ fn system_urls(
             urls.push((system.to_owned(), url.clone()));
             continue;
         }
-        let variable = program.systems.iter().find(|s| s.id == system).and_then(|s| match &s.kind {
-            ombud_program::model::SystemKind::Database { connection_env, .. } => connection_env.clone(),
-            ombud_program::model::SystemKind::ServiceProvider { .. } => None,
-        });
+        let variable =
+            program.systems.iter().find(|s| s.id == system).and_then(|s| match &s.kind {
+                ombud_program::model::SystemKind::Database { connection_env, .. } => {
+                    connection_env.clone()
+                }
+                ombud_program::model::SystemKind::ServiceProvider { .. } => None,
+            });
         match variable.as_deref().and_then(env) {
             Some(url) => urls.push((system.to_owned(), url)),
             None => missing.push((
                 system.to_owned(),
                 match variable {
-                    Some(name) => format!("set {name} to its connection URL, or pass --connect {system}=URL"),
-                    None => format!("the manifest names no connection; pass --connect {system}=URL"),
+                    Some(name) => {
+                        format!("set {name} to its connection URL, or pass --connect {system}=URL")
+                    }
+                    None => {
+                        format!("the manifest names no connection; pass --connect {system}=URL")
+                    }
                 },
             )),
         }
@@ -245,10 +257,7 @@ pub(crate) async fn connect_systems(
     let (urls, missing) = system_urls(&program, overrides)?;
     let mut connectors = std::collections::BTreeMap::new();
     let mut unavailable: std::collections::BTreeMap<String, String> = missing.into_iter().collect();
-    let options = ombud_connect::ConnectorOptions {
-        rows_per_query_max: ombud_core::limits::FULFIL_ROWS_PER_TABLE_MAX,
-        ..ombud_connect::ConnectorOptions::default()
-    };
+    let options = ombud_app::fulfil::connector_options();
     for (system, url) in urls {
         match ombud_connect::Connector::connect(&system, &url, options.clone()).await {
             Ok(connector) => {

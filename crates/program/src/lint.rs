@@ -717,7 +717,12 @@ fn systems(program: &Program, out: &mut Vec<Diagnostic>) {
                 }
                 for table in tables {
                     let Some(retain) = &table.retain else { continue };
-                    match retain.reason {
+                    // The first reason may be missing; each further one (`also:`) is
+                    // checked like it.
+                    let reasons =
+                        std::iter::once(retain.reason).chain(retain.also.iter().copied().map(Some));
+                    for reason in reasons {
+                        match reason {
                         None => out.push(emit(
                             "L015",
                             retain.span,
@@ -743,6 +748,7 @@ fn systems(program: &Program, out: &mut Vec<Diagnostic>) {
                             "cite a GDPR Art 17(3) code (`G-a`–`G-e`), or add `ccpa` to `jurisdictions:`",
                         )),
                         Some(_) => {}
+                    }
                     }
                 }
             }

@@ -1372,26 +1372,28 @@ impl Lowerer {
                 [retain.value.period.as_deref(), retain.value.note.as_deref()],
             );
         }
+        let mut lower_reason = |reason: &Sp<String>| -> Option<RetentionReason> {
+            let found = RetentionReason::from_id(&reason.value);
+            if found.is_none() {
+                let help = self
+                    .suggestions
+                    .help_for(&reason.value, &RetentionReason::ids())
+                    .unwrap_or_default();
+                self.push(
+                    Diagnostic::error(
+                        "V003",
+                        reason.span,
+                        format!("unknown retention exception `{}`", short(&reason.value)),
+                    )
+                    .with_help(help)
+                    .with_citation(lint::citation("L015")),
+                );
+            }
+            found
+        };
         let retain = v.retain.as_ref().map(|r| Retain {
-            reason: r.value.reason.as_ref().and_then(|reason| {
-                let found = RetentionReason::from_id(&reason.value);
-                if found.is_none() {
-                    let help = self
-                        .suggestions
-                        .help_for(&reason.value, &RetentionReason::ids())
-                        .unwrap_or_default();
-                    self.push(
-                        Diagnostic::error(
-                            "V003",
-                            reason.span,
-                            format!("unknown retention exception `{}`", short(&reason.value)),
-                        )
-                        .with_help(help)
-                        .with_citation(lint::citation("L015")),
-                    );
-                }
-                found
-            }),
+            reason: r.value.reason.as_ref().and_then(&mut lower_reason),
+            also: r.value.also.iter().filter_map(&mut lower_reason).collect(),
             period: r.value.period.clone(),
             note: r.value.note.clone(),
             span: r.span,

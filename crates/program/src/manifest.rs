@@ -580,6 +580,11 @@ pub struct Retain {
     #[serde(default)]
     #[schemars(schema_with = "retention_reason_schema")]
     pub reason: Option<Sp<String>>,
+    /// Further reasons, for the other laws the program is under: a table kept under
+    /// the CCPA's `D8` and the GDPR's `G-b` names one as `reason` and the other here.
+    #[serde(default)]
+    #[schemars(schema_with = "retention_reasons_schema")]
+    pub also: Vec<Sp<String>>,
     /// How long the data is kept under the exception.
     #[serde(default)]
     pub period: Option<String>,
@@ -649,4 +654,8 @@ fn system_kind_schema(_: &mut SchemaGenerator) -> Schema {
 
 fn retention_reason_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({ "type": "string", "enum": RetentionReason::ids() })
+}
+
+fn retention_reasons_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": "array", "items": { "type": "string", "enum": RetentionReason::ids() } })
 }

@@ -529,12 +529,21 @@ pub struct Reference {
 pub struct Retain {
     /// Legal reason; `None` when the manifest gives none (lint L015).
     pub reason: Option<RetentionReason>,
+    /// Further reasons, for the program's other laws (`also:`).
+    pub also: Vec<RetentionReason>,
     /// Period.
     pub period: Option<String>,
     /// Note.
     pub note: Option<String>,
     /// Where it was declared.
     pub span: Span,
+}
+
+impl Retain {
+    /// Every valid reason: `reason`, then `also`.
+    pub fn reasons(&self) -> impl Iterator<Item = RetentionReason> + '_ {
+        self.reason.into_iter().chain(self.also.iter().copied())
+    }
 }
 
 impl Program {
@@ -615,15 +624,16 @@ impl Program {
             }
             for table in tables {
                 let Some(retain) = &table.retain else { continue };
-                let Some(reason) = retain.reason else { continue };
-                let (_, categories, periods) = by_reason
-                    .entry(reason.id())
-                    .or_insert_with(|| (reason, BTreeSet::new(), Vec::new()));
-                categories.extend(table.columns.iter().map(|column| column.category));
-                if let Some(period) = retain.period.as_deref()
-                    && periods_seen.insert((reason.id(), period))
-                {
-                    periods.push(period);
+                for reason in retain.reasons() {
+                    let (_, categories, periods) = by_reason
+                        .entry(reason.id())
+                        .or_insert_with(|| (reason, BTreeSet::new(), Vec::new()));
+                    categories.extend(table.columns.iter().map(|column| column.category));
+                    if let Some(period) = retain.period.as_deref()
+                        && periods_seen.insert((reason.id(), period))
+                    {
+                        periods.push(period);
+                    }
                 }
             }
         }

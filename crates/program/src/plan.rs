@@ -26,8 +26,8 @@
 use std::collections::{BTreeSet, VecDeque};
 use std::fmt;
 
-use ombud_core::limits::PLAN_TABLES_PER_SYSTEM_MAX;
 use ombud_core::Reference as _;
+use ombud_core::limits::PLAN_TABLES_PER_SYSTEM_MAX;
 use ombud_core::{Engine, ErasureStrategy, IdentityKind, RetentionReason, SystemRole};
 
 use crate::Program;
@@ -106,8 +106,9 @@ pub enum Action {
     Delete,
     /// Overwrite columns, each with its strategy (never `Delete`).
     Overwrite(Vec<(String, ErasureStrategy)>),
-    /// Keep the rows under a declared exception (named in the response, R-095, R-096).
-    Retain(RetentionReason),
+    /// Keep the rows under declared exceptions, one per law (named in the response,
+    ///
+    Retain(Vec<RetentionReason>),
     /// The manifest declares no erasure for a table with personal columns: nothing is
     /// done, and the request cannot be reported as fully erased.
     Undeclared,
@@ -202,7 +203,10 @@ pub fn compile(
         return Err(PlanError::Processor(system_id.to_owned()));
     }
     if tables.len() > PLAN_TABLES_PER_SYSTEM_MAX {
-        return Err(PlanError::TooManyTables { system: system_id.to_owned(), tables: tables.len() });
+        return Err(PlanError::TooManyTables {
+            system: system_id.to_owned(),
+            tables: tables.len(),
+        });
     }
     let index_of = |name: &str| tables.iter().position(|t| t.name == name);
     // Every reference as (from table, column, to table, to column), checked once.
@@ -392,8 +396,11 @@ pub fn database_systems(program: &Program) -> (Vec<&str>, Vec<(&str, &'static st
 }
 
 fn action_of(table: &Table) -> Action {
-    if let Some(reason) = table.retain.as_ref().and_then(|r| r.reason) {
-        return Action::Retain(reason);
+    if let Some(retain) = &table.retain {
+        let reasons: Vec<RetentionReason> = retain.reasons().collect();
+        if !reasons.is_empty() {
+            return Action::Retain(reasons);
+        }
     }
     match table.erase {
         Some(ErasureStrategy::Delete) => Action::Delete,
@@ -474,8 +481,10 @@ fn erase_order(
                     }
                     Mark::Active => {
                         let at = stack.iter().position(|(q, _, _)| *q == p).unwrap_or(0);
-                        let mut cycle: Vec<String> =
-                            stack[at..].iter().map(|(q, _, _)| tables[steps[*q].table_index].name.clone()).collect();
+                        let mut cycle: Vec<String> = stack[at..]
+                            .iter()
+                            .map(|(q, _, _)| tables[steps[*q].table_index].name.clone())
+                            .collect();
                         cycle.push(tables[steps[p].table_index].name.clone());
                         cycles.push(cycle);
                     }
@@ -528,7 +537,9 @@ impl SystemPlan {
     pub fn describe(&self) -> String {
         let mut out = format!("system {} ({})\n", self.system, self.engine.label());
         if self.steps.is_empty() {
-            out.push_str("  no table has an identity column of the kinds given; nothing to search\n");
+            out.push_str(
+                "  no table has an identity column of the kinds given; nothing to search\n",
+            );
         }
         for (s, step) in self.steps.iter().enumerate() {
             out.push_str(&format!("  {}. {}", s + 1, step.table));
@@ -557,7 +568,10 @@ impl SystemPlan {
                             columns.iter().map(|(c, s)| format!("{c}: {}", s.id())).collect();
                         format!("overwrite {}", list.join(", "))
                     }
-                    Action::Retain(reason) => format!("keep (exception {})", reason.id()),
+                    Action::Retain(reasons) => {
+                        let codes: Vec<&str> = reasons.iter().map(|r| r.id()).collect();
+                        format!("keep (exception {})", codes.join(", "))
+                    }
                     Action::Undeclared => "nothing declared (add erase: or retain:)".to_owned(),
                     Action::PathOnly => "nothing (no personal columns)".to_owned(),
                 };

@@ -238,7 +238,9 @@ impl Tx {
         systems: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        let ct = self.keys().encrypt(identity.expose().as_bytes(), &tombstone_context(request_id, id))?;
+        let ct = self
+            .keys()
+            .encrypt(identity.expose().as_bytes(), &tombstone_context(request_id, id))?;
         on_conn!(self.conn(), c => {
             sqlx::query(
                 "INSERT INTO erasure_tombstones (id, request_id, identity_kind, identity_ct, systems, created_at_ms) \
@@ -363,7 +365,8 @@ impl Tx {
                 .transpose()
                 .map_err(|e| StoreError::from_sqlx(e, "read an access package"))?
         });
-        let (row, ct) = row.ok_or_else(|| StoreError::NotFound { what: "access package", id: id.to_string() })?;
+        let (row, ct) =
+            row.ok_or_else(|| StoreError::NotFound { what: "access package", id: id.to_string() })?;
         let info = package_info(row)?;
         let content = match ct {
             Some(ct) => Some(self.keys().decrypt(&ct, &package_context(info.request_id, info.id))?),

@@ -263,7 +263,8 @@ pub struct CompanyDb {
 pub async fn company_db(engine: &'static str, test: &str) -> Option<CompanyDb> {
     match engine {
         "sqlite" => {
-            let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("create a temporary directory: {e}"));
+            let dir =
+                tempfile::tempdir().unwrap_or_else(|e| panic!("create a temporary directory: {e}"));
             let url = format!("sqlite://{}?mode=rwc", dir.path().join("company.db").display());
             Some(CompanyDb { url, engine, _dir: Some(dir), _cleanup: None })
         }
@@ -283,19 +284,28 @@ pub async fn company_db(engine: &'static str, test: &str) -> Option<CompanyDb> {
                 let admin = sqlx::PgPool::connect(&admin_url)
                     .await
                     .unwrap_or_else(|e| panic!("{var} is set but PostgreSQL does not answer: {e}"));
-                sqlx::query(sqlx::AssertSqlSafe(create)).execute(&admin).await
+                sqlx::query(sqlx::AssertSqlSafe(create))
+                    .execute(&admin)
+                    .await
                     .unwrap_or_else(|e| panic!("create database {name}: {e}"));
                 admin.close().await;
             } else {
                 let admin = sqlx::MySqlPool::connect(&admin_url)
                     .await
                     .unwrap_or_else(|e| panic!("{var} is set but MariaDB does not answer: {e}"));
-                sqlx::query(sqlx::AssertSqlSafe(create)).execute(&admin).await
+                sqlx::query(sqlx::AssertSqlSafe(create))
+                    .execute(&admin)
+                    .await
                     .unwrap_or_else(|e| panic!("create database {name}: {e}"));
                 admin.close().await;
             }
             let url = replace_database(&admin_url, &name);
-            Some(CompanyDb { url, engine, _dir: None, _cleanup: Some(ServerCleanup { engine, admin_url, name }) })
+            Some(CompanyDb {
+                url,
+                engine,
+                _dir: None,
+                _cleanup: Some(ServerCleanup { engine, admin_url, name }),
+            })
         }
         other => panic!("no such engine {other}"),
     }
@@ -326,9 +336,10 @@ impl Drop for ServerCleanup {
                         admin.close().await;
                     }
                 } else if let Ok(admin) = sqlx::MySqlPool::connect(&admin_url).await {
-                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
-                        .execute(&admin)
-                        .await;
+                    let _ =
+                        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name}")))
+                            .execute(&admin)
+                            .await;
                     admin.close().await;
                 }
             });
@@ -352,19 +363,25 @@ macro_rules! company_test {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let Some($db) = $crate::company_db("sqlite", stringify!($name)).await else { return };
+                let Some($db) = $crate::company_db("sqlite", stringify!($name)).await else {
+                    return;
+                };
                 $body.await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let Some($db) = $crate::company_db("postgres", stringify!($name)).await else { return };
+                let Some($db) = $crate::company_db("postgres", stringify!($name)).await else {
+                    return;
+                };
                 $body.await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn mysql() {
-                let Some($db) = $crate::company_db("mysql", stringify!($name)).await else { return };
+                let Some($db) = $crate::company_db("mysql", stringify!($name)).await else {
+                    return;
+                };
                 $body.await;
             }
         }

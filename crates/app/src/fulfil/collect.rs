@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 
-use ombud_connect::{Connector, ConnectError, Rows, Select, Value, WriteTx};
+use ombud_connect::{ConnectError, Connector, Rows, Select, Value, WriteTx};
 use ombud_core::IdentityKind;
 use ombud_core::limits::FULFIL_ROWS_PER_TABLE_MAX;
 use ombud_core::sensitive::Sensitive;
@@ -148,10 +148,10 @@ pub async fn collect(
                 keys: &keys,
                 row_cap: FULFIL_ROWS_PER_TABLE_MAX,
             };
-            let found = reader.select(&select).await.map_err(|e| FulfilError::Connect {
-                system: plan.system.clone(),
-                error: e,
-            })?;
+            let found = reader
+                .select(&select)
+                .await
+                .map_err(|e| FulfilError::Connect { system: plan.system.clone(), error: e })?;
             if found.truncated {
                 return Err(FulfilError::TooManyRows {
                     system: plan.system.clone(),

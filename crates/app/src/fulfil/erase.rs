@@ -29,9 +29,9 @@ pub struct TableOutcome {
     pub rows_touched: u64,
     /// Rows found but left: kept under an exception, already erased, or undeclared.
     pub rows_left: u64,
-    /// The exception code, for kept rows.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub exception: Option<String>,
+    /// The exception codes, for kept rows, one per law.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub exceptions: Vec<String>,
     /// Columns overwritten, with their strategy.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub columns: Vec<(String, &'static str)>,
@@ -129,7 +129,9 @@ pub fn replacement(
 fn from_hex(hex: &str) -> Vec<u8> {
     hex.as_bytes()
         .chunks(2)
-        .filter_map(|pair| std::str::from_utf8(pair).ok().and_then(|p| u8::from_str_radix(p, 16).ok()))
+        .filter_map(|pair| {
+            std::str::from_utf8(pair).ok().and_then(|p| u8::from_str_radix(p, 16).ok())
+        })
         .collect()
 }
 
@@ -151,7 +153,7 @@ pub async fn apply(
             action: "path",
             rows_touched: 0,
             rows_left: 0,
-            exception: None,
+            exceptions: Vec::new(),
             columns: Vec::new(),
             key_hashes: Vec::new(),
         };
@@ -166,10 +168,10 @@ pub async fn apply(
             )
         };
         match &step.action {
-            Action::Retain(reason) => {
+            Action::Retain(reasons) => {
                 outcome.action = "retain";
                 outcome.rows_left = found;
-                outcome.exception = Some(reason.id().to_owned());
+                outcome.exceptions = reasons.iter().map(|r| r.id().to_owned()).collect();
             }
             Action::Undeclared => {
                 outcome.action = "undeclared";
@@ -179,11 +181,14 @@ pub async fn apply(
             Action::Delete => {
                 outcome.action = "delete";
                 if !rows.rows.is_empty() {
-                    let key_column = step.primary_key.as_deref().ok_or_else(|| {
-                        FulfilError::NoPrimaryKey { system: plan.system.clone(), table: step.table.clone() }
-                    })?;
+                    let key_column =
+                        step.primary_key.as_deref().ok_or_else(|| FulfilError::NoPrimaryKey {
+                            system: plan.system.clone(),
+                            table: step.table.clone(),
+                        })?;
                     let keys: Vec<Value> = rows.rows.iter().filter_map(key_of).collect();
-                    outcome.rows_touched = tx.delete(&step.table, key_column, &keys).await.map_err(connect)?;
+                    outcome.rows_touched =
+                        tx.delete(&step.table, key_column, &keys).await.map_err(connect)?;
                     outcome.key_hashes = keys.iter().map(hash_key).collect();
                 }
             }
@@ -194,10 +199,11 @@ pub async fn apply(
                     outcomes.push(outcome);
                     continue;
                 }
-                let key_column = step.primary_key.as_deref().ok_or_else(|| FulfilError::NoPrimaryKey {
-                    system: plan.system.clone(),
-                    table: step.table.clone(),
-                })?;
+                let key_column =
+                    step.primary_key.as_deref().ok_or_else(|| FulfilError::NoPrimaryKey {
+                        system: plan.system.clone(),
+                        table: step.table.clone(),
+                    })?;
                 for row in &rows.rows {
                     let Some(key) = key_of(row) else { continue };
                     let mut set: Vec<(String, Value)> = Vec::new();
@@ -211,7 +217,10 @@ pub async fn apply(
                         outcome.rows_left += 1;
                         continue;
                     }
-                    outcome.rows_touched += tx.update_row(&step.table, &set, key_column, &key).await.map_err(connect)?;
+                    outcome.rows_touched += tx
+                        .update_row(&step.table, &set, key_column, &key)
+                        .await
+                        .map_err(connect)?;
                     outcome.key_hashes.push(hash_key(&key));
                 }
             }
@@ -242,7 +251,12 @@ mod tests {
     #[test]
     fn every_overwrite_is_recognized_as_erased_the_second_time() {
         // A repeated erasure changes nothing (issue 4: "a second erasure changes nothing").
-        for strategy in [ErasureStrategy::Null, ErasureStrategy::Mask, ErasureStrategy::Hash, ErasureStrategy::Random] {
+        for strategy in [
+            ErasureStrategy::Null,
+            ErasureStrategy::Mask,
+            ErasureStrategy::Hash,
+            ErasureStrategy::Random,
+        ] {
             for value in [text("avery@example.com"), text("AB"), text("Avery Testperson")] {
                 let once = replacement(strategy, &value, &Fixed).unwrap();
                 assert_ne!(once, value);
@@ -262,8 +276,13 @@ mod tests {
 
     #[test]
     fn numbers_are_replaced_by_numbers() {
-        assert_eq!(replacement(ErasureStrategy::Mask, &Value::Int(42), &Fixed), Some(Value::Int(0)));
-        assert!(matches!(replacement(ErasureStrategy::Hash, &Value::Int(42), &Fixed), Some(Value::Int(n)) if n >= 0));
+        assert_eq!(
+            replacement(ErasureStrategy::Mask, &Value::Int(42), &Fixed),
+            Some(Value::Int(0))
+        );
+        assert!(
+            matches!(replacement(ErasureStrategy::Hash, &Value::Int(42), &Fixed), Some(Value::Int(n)) if n >= 0)
+        );
         assert_eq!(replacement(ErasureStrategy::Null, &Value::Null, &Fixed), None);
     }
 }

@@ -55,9 +55,11 @@ impl App {
         let mut record = tx.request_for_update(id).await?;
         let jobs: Vec<NewJob> = match record.request.effective_type {
             RequestType::Access | RequestType::Know | RequestType::Portability => {
-                vec![NewJob::new(self.ids.id(now), PACKAGE_JOB, &format!("package/{id}"), "{}")
-                    .map_err(|e| AppError::Internal(e.to_string()))?
-                    .for_request(id)]
+                vec![
+                    NewJob::new(self.ids.id(now), PACKAGE_JOB, &format!("package/{id}"), "{}")
+                        .map_err(|e| AppError::Internal(e.to_string()))?
+                        .for_request(id),
+                ]
             }
             RequestType::Delete => systems
                 .iter()
@@ -86,7 +88,9 @@ impl App {
             }
             Status::InProgress => {}
             Status::Received | Status::Verifying => {
-                return Err(AppError::Invalid(format!("request {id} is not verified yet; verify it first")));
+                return Err(AppError::Invalid(format!(
+                    "request {id} is not verified yet; verify it first"
+                )));
             }
             _ => return Err(AppError::Conflict(format!("request {id} is closed"))),
         }

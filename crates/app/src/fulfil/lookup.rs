@@ -61,24 +61,35 @@ impl SubjectLookup for DatabaseLookup {
                 if plan.steps.is_empty() {
                     continue;
                 }
-                let connector = self.fulfilment.connectors.get(system).ok_or_else(|| {
-                    LookupError(format!("system `{system}` is not connected"))
-                })?;
+                let connector =
+                    self.fulfilment.connectors.get(system).ok_or_else(|| {
+                        LookupError(format!("system `{system}` is not connected"))
+                    })?;
                 let read = collect(&mut Reader::Pool(connector), &plan, &identities)
                     .await
                     .map_err(|e| LookupError(e.to_string()))?;
                 let tables = self.fulfilment.program.systems.iter().find(|s| s.id == system);
                 for (step, rows) in plan.steps.iter().zip(&read) {
                     let table = tables.and_then(|s| match &s.kind {
-                        ombud_program::model::SystemKind::Database { tables, .. } => tables.get(step.table_index),
+                        ombud_program::model::SystemKind::Database { tables, .. } => {
+                            tables.get(step.table_index)
+                        }
                         ombud_program::model::SystemKind::ServiceProvider { .. } => None,
                     });
                     for kind in kinds {
-                        let mut columns: Vec<&str> =
-                            step.personal.iter().map(|(c, _)| c.as_str()).filter(|c| c == kind).collect();
+                        let mut columns: Vec<&str> = step
+                            .personal
+                            .iter()
+                            .map(|(c, _)| c.as_str())
+                            .filter(|c| c == kind)
+                            .collect();
                         if let Some(table) = table {
                             columns.extend(
-                                table.identity.iter().filter(|(_, k)| k.id() == kind).map(|(c, _)| c.as_str()),
+                                table
+                                    .identity
+                                    .iter()
+                                    .filter(|(_, k)| k.id() == kind)
+                                    .map(|(c, _)| c.as_str()),
                             );
                         }
                         for column in columns {

@@ -18,10 +18,10 @@ use std::sync::Arc;
 
 use jiff::tz::TimeZone;
 use ombud_connect::{ConnectError, Connector, Value};
+use ombud_core::Reference as _;
 use ombud_core::id::Id;
 use ombud_core::request::{DenialBasis, DenialReason, Event, Status};
 use ombud_core::sensitive::Sensitive;
-use ombud_core::Reference as _;
 use ombud_core::{IdentityKind, RequestType};
 use ombud_package::{Cell, ColumnData, PackageKind, RequestFacts, TableData};
 use ombud_program::Program;
@@ -42,6 +42,16 @@ use crate::{Actor, App, AppError};
 pub const PACKAGE_LIFETIME_MS_DEFAULT: i64 = 30 * 24 * 60 * 60 * 1000;
 /// How long a download link works.
 pub const LINK_LIFETIME_MS_DEFAULT: i64 = 7 * 24 * 60 * 60 * 1000;
+
+/// How ombud connects to a company database for fulfilment: the connector's defaults,
+/// with the per-query row cap raised to what one person may have in one table (a
+/// query past it is an error, never a short answer).
+pub fn connector_options() -> ombud_connect::ConnectorOptions {
+    ombud_connect::ConnectorOptions {
+        rows_per_query_max: ombud_core::limits::FULFIL_ROWS_PER_TABLE_MAX,
+        ..ombud_connect::ConnectorOptions::default()
+    }
+}
 
 /// The company's databases and how to reach them.
 pub struct Fulfilment {
@@ -245,10 +255,14 @@ fn action_label(action: &Action) -> String {
     match action {
         Action::Delete => "delete".to_owned(),
         Action::Overwrite(columns) => {
-            let list: Vec<String> = columns.iter().map(|(c, s)| format!("{c}: {}", s.id())).collect();
+            let list: Vec<String> =
+                columns.iter().map(|(c, s)| format!("{c}: {}", s.id())).collect();
             format!("overwrite {}", list.join(", "))
         }
-        Action::Retain(reason) => format!("keep ({})", reason.id()),
+        Action::Retain(reasons) => {
+            let codes: Vec<&str> = reasons.iter().map(|r| r.id()).collect();
+            format!("keep ({})", codes.join(", "))
+        }
         Action::Undeclared => "nothing declared".to_owned(),
         Action::PathOnly => "path only".to_owned(),
     }
@@ -274,14 +288,19 @@ impl App {
     fn connector(&self, system: &str) -> Result<&Connector, AppError> {
         let fulfilment = self.fulfilment()?;
         fulfilment.connectors.get(system).ok_or_else(|| match fulfilment.unavailable.get(system) {
-            Some(why) => AppError::Unavailable(format!("system `{system}` is not connected: {why}")),
-            None => AppError::Invalid(format!("system `{system}` is not a database of the program")),
+            Some(why) => {
+                AppError::Unavailable(format!("system `{system}` is not connected: {why}"))
+            }
+            None => {
+                AppError::Invalid(format!("system `{system}` is not a database of the program"))
+            }
         })
     }
 
     fn plan(&self, system: &str, identities: &[Identity]) -> Result<SystemPlan, AppError> {
         let program = &self.fulfilment()?.program;
-        plan::compile(program, system, &kinds(identities)).map_err(|e| AppError::Invalid(e.to_string()))
+        plan::compile(program, system, &kinds(identities))
+            .map_err(|e| AppError::Invalid(e.to_string()))
     }
 
     /// The planned systems (controller databases) of the program.
@@ -295,24 +314,31 @@ impl App {
         let mut out = Vec::new();
         for system in self.planned_systems()? {
             let plan = self.plan(&system, identities)?;
-            let mut run = SystemDryRun { system: system.clone(), plan: plan.describe(), tables: Vec::new(), error: None };
+            let mut run = SystemDryRun {
+                system: system.clone(),
+                plan: plan.describe(),
+                tables: Vec::new(),
+                error: None,
+            };
             match self.connector(&system) {
                 Err(e) => run.error = Some(e.to_string()),
-                Ok(connector) => match collect(&mut Reader::Pool(connector), &plan, identities).await {
-                    Err(e) => run.error = Some(e.to_string()),
-                    Ok(read) => {
-                        run.tables = plan
-                            .steps
-                            .iter()
-                            .zip(&read)
-                            .map(|(step, rows)| TableCount {
-                                table: step.table.clone(),
-                                rows: u64::try_from(rows.rows.len()).unwrap_or(u64::MAX),
-                                action: action_label(&step.action),
-                            })
-                            .collect();
+                Ok(connector) => {
+                    match collect(&mut Reader::Pool(connector), &plan, identities).await {
+                        Err(e) => run.error = Some(e.to_string()),
+                        Ok(read) => {
+                            run.tables = plan
+                                .steps
+                                .iter()
+                                .zip(&read)
+                                .map(|(step, rows)| TableCount {
+                                    table: step.table.clone(),
+                                    rows: u64::try_from(rows.rows.len()).unwrap_or(u64::MAX),
+                                    action: action_label(&step.action),
+                                })
+                                .collect();
+                        }
                     }
-                },
+                }
             }
             out.push(run);
         }
@@ -340,7 +366,8 @@ impl App {
         let fulfilment = self.fulfilment()?;
         let (record, subject) = {
             let mut tx = self.store().read().await?;
-            let record = tx.request(id).await.map_err(|_| AppError::NotFound(format!("no request {id}")))?;
+            let record =
+                tx.request(id).await.map_err(|_| AppError::NotFound(format!("no request {id}")))?;
             let subject = tx.subject(id).await?;
             (record, subject)
         };
@@ -357,7 +384,9 @@ impl App {
         ready_to_fulfil(record.request.status, id)?;
         let identities = identities_of(&subject);
         if identities.is_empty() {
-            return Err(AppError::Invalid(format!("request {id} names no email, phone or account id to look for")));
+            return Err(AppError::Invalid(format!(
+                "request {id} names no email, phone or account id to look for"
+            )));
         }
         let data = self.gather(&identities).await?;
         let now = self.now();
@@ -370,10 +399,15 @@ impl App {
             generated_at: now.to_string(),
             generated_at_unix_s: now.as_second(),
             searched_systems: self.planned_systems()?,
-            not_searched: left_out.iter().map(|(s, why)| ((*s).to_owned(), (*why).to_owned())).collect(),
+            not_searched: left_out
+                .iter()
+                .map(|(s, why)| ((*s).to_owned(), (*why).to_owned()))
+                .collect(),
         };
-        let package = ombud_package::build(&fulfilment.program, &facts, kind, &data)
-            .map_err(|e| AppError::Invalid(format!("the access package could not be built: {e}")))?;
+        let package =
+            ombud_package::build(&fulfilment.program, &facts, kind, &data).map_err(|e| {
+                AppError::Invalid(format!("the access package could not be built: {e}"))
+            })?;
         let info = PackageInfo {
             id: self.ids.id(now),
             request_id: id,
@@ -389,8 +423,9 @@ impl App {
             purged_at_ms: None,
         };
         let mut token_bytes = [0u8; 32];
-        getrandom::fill(&mut token_bytes)
-            .map_err(|_| AppError::Unavailable("no secure randomness for the download link".to_owned()))?;
+        getrandom::fill(&mut token_bytes).map_err(|_| {
+            AppError::Unavailable("no secure randomness for the download link".to_owned())
+        })?;
         let token = collect::hex(&token_bytes);
         let mut tx = self.store().begin().await?;
         let mut record = tx.request_for_update(id).await?;
@@ -415,8 +450,15 @@ impl App {
         if record.request.status == Status::Verified {
             self.apply(&mut tx, &mut record, Event::Started, actor, json!({}), now).await?;
         }
-        self.apply(&mut tx, &mut record, Event::Completed { reasons: Vec::new() }, actor, json!({}), now)
-            .await?;
+        self.apply(
+            &mut tx,
+            &mut record,
+            Event::Completed { reasons: Vec::new() },
+            actor,
+            json!({}),
+            now,
+        )
+        .await?;
         tx.commit().await?;
         Ok(PackageReady { info, link_token: Sensitive::new(token) })
     }
@@ -428,10 +470,16 @@ impl App {
         token: &str,
     ) -> Result<(PackageInfo, Zeroizing<Vec<u8>>), AppError> {
         let now = self.now();
-        let gone = || AppError::NotFound("this download link is unknown or has expired; ask for a new one".to_owned());
+        let gone = || {
+            AppError::NotFound(
+                "this download link is unknown or has expired; ask for a new one".to_owned(),
+            )
+        };
         let mut tx = self.store().begin().await?;
-        let (package_id, request_id) =
-            tx.use_package_link(token.trim().as_bytes(), now.as_millisecond()).await?.ok_or_else(gone)?;
+        let (package_id, request_id) = tx
+            .use_package_link(token.trim().as_bytes(), now.as_millisecond())
+            .await?
+            .ok_or_else(gone)?;
         let (info, content) = tx.package_content(package_id).await?;
         let content = content.ok_or_else(gone)?;
         self.audit(
@@ -453,8 +501,15 @@ impl App {
         let mut tx = self.store().begin().await?;
         let purged = tx.purge_packages(now.as_millisecond()).await?;
         if purged > 0 {
-            self.audit(&mut tx, now, &Actor::System, "fulfil.packages_purged", None, &json!({ "packages": purged }))
-                .await?;
+            self.audit(
+                &mut tx,
+                now,
+                &Actor::System,
+                "fulfil.packages_purged",
+                None,
+                &json!({ "packages": purged }),
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(purged)
@@ -463,10 +518,16 @@ impl App {
     /// Erases the person of a deletion request in one system, exactly once:
     /// the receipt is written pending before the company database commits and
     /// committed after, so a crash in between is settled by the next attempt.
-    pub async fn erase_system(&self, id: Id, system: &str, actor: &Actor) -> Result<SystemErasure, AppError> {
+    pub async fn erase_system(
+        &self,
+        id: Id,
+        system: &str,
+        actor: &Actor,
+    ) -> Result<SystemErasure, AppError> {
         let (record, subject, receipts) = {
             let mut tx = self.store().read().await?;
-            let record = tx.request(id).await.map_err(|_| AppError::NotFound(format!("no request {id}")))?;
+            let record =
+                tx.request(id).await.map_err(|_| AppError::NotFound(format!("no request {id}")))?;
             let subject = tx.subject(id).await?;
             let receipts = tx.receipts(id).await?;
             (record, subject, receipts)
@@ -478,14 +539,18 @@ impl App {
         if let Some(receipt) = earlier.as_ref().filter(|r| r.committed) {
             return Ok(SystemErasure {
                 system: system.to_owned(),
-                tables: serde_json::from_str::<ReceiptDoc>(&receipt.receipt_json).map(|d| d.tables).unwrap_or_default(),
+                tables: serde_json::from_str::<ReceiptDoc>(&receipt.receipt_json)
+                    .map(|d| d.tables)
+                    .unwrap_or_default(),
                 already_done: true,
             });
         }
         ready_to_fulfil(record.request.status, id)?;
         let identities = identities_of(&subject);
         if identities.is_empty() {
-            return Err(AppError::Invalid(format!("request {id} names no email, phone or account id to look for")));
+            return Err(AppError::Invalid(format!(
+                "request {id} names no email, phone or account id to look for"
+            )));
         }
         let plan = self.plan(system, &identities)?;
         if let Some(problem) = plan.erasure_problems.first() {
@@ -498,9 +563,15 @@ impl App {
         if touched == 0 && earlier.is_some() {
             // The earlier attempt committed in the company database and stopped before
             // its receipt did: its receipt is the true one.
-            wtx.rollback().await.map_err(|e| FulfilError::Connect { system: system.to_owned(), error: e })?;
+            wtx.rollback()
+                .await
+                .map_err(|e| FulfilError::Connect { system: system.to_owned(), error: e })?;
             self.finish_receipt(id, system, &identities, actor, now).await?;
-            return Ok(SystemErasure { system: system.to_owned(), tables: outcomes, already_done: true });
+            return Ok(SystemErasure {
+                system: system.to_owned(),
+                tables: outcomes,
+                already_done: true,
+            });
         }
         let doc = ReceiptDoc {
             format: "ombud.erasure-receipt/1".to_owned(),
@@ -510,13 +581,16 @@ impl App {
             at: now.to_string(),
             tables: outcomes.clone(),
         };
-        let json = serde_json::to_string(&doc).map_err(|_| AppError::Internal("receipt not serializable".to_owned()))?;
+        let json = serde_json::to_string(&doc)
+            .map_err(|_| AppError::Internal("receipt not serializable".to_owned()))?;
         {
             let mut tx = self.store().begin().await?;
             tx.write_pending_receipt(id, system, &json, touched, now.as_millisecond()).await?;
             tx.commit().await?;
         }
-        wtx.commit().await.map_err(|e| FulfilError::Connect { system: system.to_owned(), error: e })?;
+        wtx.commit()
+            .await
+            .map_err(|e| FulfilError::Connect { system: system.to_owned(), error: e })?;
         self.finish_receipt(id, system, &identities, actor, now).await?;
         Ok(SystemErasure { system: system.to_owned(), tables: outcomes, already_done: false })
     }
@@ -565,11 +639,25 @@ impl App {
             for identity in identities {
                 use ombud_core::Reference as _;
                 let systems = self.planned_systems()?.join(",");
-                tx.add_tombstone(self.ids.id(now), id, identity.kind.id(), &identity.value, &systems, now.as_millisecond())
-                    .await?;
-            }
-            self.audit(&mut tx, now, actor, "fulfil.erased", Some(id), &json!({ "system": system, "rows": rows }))
+                tx.add_tombstone(
+                    self.ids.id(now),
+                    id,
+                    identity.kind.id(),
+                    &identity.value,
+                    &systems,
+                    now.as_millisecond(),
+                )
                 .await?;
+            }
+            self.audit(
+                &mut tx,
+                now,
+                actor,
+                "fulfil.erased",
+                Some(id),
+                &json!({ "system": system, "rows": rows }),
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -601,38 +689,74 @@ impl App {
             return Ok(false);
         }
         let receipts = tx.receipts(id).await?;
+        let law = record.request.law;
         let mut reasons: Vec<DenialReason> = Vec::new();
         let mut undeclared = false;
+        let mut unexplained = false;
         for system in &systems {
-            let Some(receipt) = receipts.iter().find(|r| r.system_id == *system && r.committed) else {
+            let Some(receipt) = receipts.iter().find(|r| r.system_id == *system && r.committed)
+            else {
                 return Ok(false);
             };
-            let doc: ReceiptDoc = serde_json::from_str(&receipt.receipt_json)
-                .map_err(|_| AppError::Internal(format!("the receipt of {id} in `{system}` does not parse")))?;
+            let doc: ReceiptDoc = serde_json::from_str(&receipt.receipt_json).map_err(|_| {
+                AppError::Internal(format!("the receipt of {id} in `{system}` does not parse"))
+            })?;
             for table in doc.tables.iter().filter(|t| t.rows_left > 0) {
-                match table.exception.as_deref().and_then(ombud_core::RetentionReason::from_id) {
+                if table.action == "undeclared" {
+                    undeclared = true;
+                    continue;
+                }
+                if table.action != "retain" {
+                    continue;
+                }
+                // The exception of the request's own law: a GDPR request cites Art 17(3),
+                // the US laws the §1798.105(d) codes.
+                let applicable = table
+                    .exceptions
+                    .iter()
+                    .filter_map(|code| ombud_core::RetentionReason::from_id(code))
+                    .find(|reason| {
+                        matches!(reason, ombud_core::RetentionReason::Gdpr(_))
+                            == (law == ombud_core::Law::Gdpr)
+                    });
+                match applicable {
                     Some(reason) => {
                         if !reasons.iter().any(|r| r.basis == DenialBasis::Exception(reason)) {
-                            reasons.push(DenialReason { basis: DenialBasis::Exception(reason), explanation: None });
+                            reasons.push(DenialReason {
+                                basis: DenialBasis::Exception(reason),
+                                explanation: None,
+                            });
                         }
                     }
-                    None if table.action == "undeclared" => undeclared = true,
-                    None => {}
+                    None => unexplained = true,
                 }
             }
         }
-        if undeclared {
-            // Personal rows with no declared erasure: the request is not done, and
-            // saying so is for a person to decide (lint L029's neighbour in the plan).
-            self.audit(&mut tx, now, actor, "fulfil.needs_review", Some(id), &json!({ "why": "undeclared erasure" }))
-                .await?;
+        if undeclared || unexplained {
+            // Personal rows with no declared erasure, or kept with no exception of the
+            // request's law: the request is not done, and saying why is for a person.
+            let why = if undeclared {
+                "undeclared erasure"
+            } else {
+                "kept without an exception of this law"
+            };
+            self.audit(
+                &mut tx,
+                now,
+                actor,
+                "fulfil.needs_review",
+                Some(id),
+                &json!({ "why": why }),
+            )
+            .await?;
             tx.commit().await?;
             return Ok(false);
         }
         if record.request.status == Status::Verified {
             self.apply(&mut tx, &mut record, Event::Started, actor, json!({}), now).await?;
         }
-        self.apply(&mut tx, &mut record, Event::Completed { reasons }, actor, json!({}), now).await?;
+        self.apply(&mut tx, &mut record, Event::Completed { reasons }, actor, json!({}), now)
+            .await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -664,7 +788,10 @@ impl App {
                     };
                     let connector = self.connector(system)?;
                     let (outcomes, wtx) = self.erase_in_tx(connector, &plan, &identities).await?;
-                    wtx.commit().await.map_err(|e| FulfilError::Connect { system: system.to_owned(), error: e })?;
+                    wtx.commit().await.map_err(|e| FulfilError::Connect {
+                        system: system.to_owned(),
+                        error: e,
+                    })?;
                     let rows: u64 = outcomes.iter().map(|o| o.rows_touched).sum();
                     summary.rows_touched += rows;
                     if rows > 0 {
@@ -700,7 +827,8 @@ impl App {
     ) -> Result<Vec<(String, String, String, u64)>, AppError> {
         let (record, subject) = {
             let mut tx = self.store().read().await?;
-            let record = tx.request(id).await.map_err(|_| AppError::NotFound(format!("no request {id}")))?;
+            let record =
+                tx.request(id).await.map_err(|_| AppError::NotFound(format!("no request {id}")))?;
             (record, tx.subject(id).await?)
         };
         if record.request.effective_type != RequestType::Correct {
@@ -740,36 +868,53 @@ impl App {
                     .enumerate()
                     .find(|(_, s)| s.table == correction.table)
                     .ok_or_else(|| AppError::Internal("planned table vanished".to_owned()))?;
-                let key_column = step.primary_key.as_deref().ok_or_else(|| FulfilError::NoPrimaryKey {
-                    system: system.to_owned(),
-                    table: step.table.clone(),
-                })?;
+                let key_column =
+                    step.primary_key.as_deref().ok_or_else(|| FulfilError::NoPrimaryKey {
+                        system: system.to_owned(),
+                        table: step.table.clone(),
+                    })?;
                 let keys = read[s].values_of(key_column);
                 let mut rows = 0;
                 for key in &keys {
                     rows += wtx
                         .update_row(
                             &step.table,
-                            &[(correction.column.clone(), Value::Text(correction.value.expose().clone()))],
+                            &[(
+                                correction.column.clone(),
+                                Value::Text(correction.value.expose().clone()),
+                            )],
                             key_column,
                             key,
                         )
                         .await
                         .map_err(connect)?;
                 }
-                done.push((system.to_owned(), correction.table.clone(), correction.column.clone(), rows));
+                done.push((
+                    system.to_owned(),
+                    correction.table.clone(),
+                    correction.column.clone(),
+                    rows,
+                ));
             }
             wtx.commit().await.map_err(connect)?;
         }
         let now = self.now();
         let mut tx = self.store().begin().await?;
-        let documents: Vec<String> = tx.documents(id).await?.iter().map(|d| d.id.to_string()).collect();
+        let documents: Vec<String> =
+            tx.documents(id).await?.iter().map(|d| d.id.to_string()).collect();
         let fields: Vec<serde_json::Value> = done
             .iter()
             .map(|(s, t, c, n)| json!({ "system": s, "table": t, "column": c, "rows": n }))
             .collect();
-        self.audit(&mut tx, now, actor, "fulfil.corrected", Some(id), &json!({ "fields": fields, "documents": documents }))
-            .await?;
+        self.audit(
+            &mut tx,
+            now,
+            actor,
+            "fulfil.corrected",
+            Some(id),
+            &json!({ "fields": fields, "documents": documents }),
+        )
+        .await?;
         tx.commit().await?;
         Ok(done)
     }
@@ -793,7 +938,9 @@ impl App {
         let plan = self.plan(system, &identities)?;
         let Some(s) = plan.steps.iter().position(|s| s.table == table) else { return Ok(false) };
         if !plan.steps[s].personal.iter().any(|(c, _)| c == column) {
-            return Err(AppError::Invalid(format!("column `{column}` of `{table}` is not a personal column in the manifest")));
+            return Err(AppError::Invalid(format!(
+                "column `{column}` of `{table}` is not a personal column in the manifest"
+            )));
         }
         let read = collect(&mut Reader::Pool(self.connector(system)?), &plan, &identities).await?;
         let wanted = candidate.expose().trim().as_bytes();
@@ -858,7 +1005,8 @@ fn tables_in<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<TableOutcome>
         action: String,
         rows_touched: u64,
         rows_left: u64,
-        exception: Option<String>,
+        #[serde(default)]
+        exceptions: Vec<String>,
         #[serde(default)]
         key_hashes: Vec<String>,
     }
@@ -876,7 +1024,7 @@ fn tables_in<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<TableOutcome>
             },
             rows_touched: r.rows_touched,
             rows_left: r.rows_left,
-            exception: r.exception,
+            exceptions: r.exceptions,
             columns: Vec::new(),
             key_hashes: r.key_hashes,
         })
@@ -900,7 +1048,8 @@ fn package_tables(plan: &SystemPlan, read: &[StepRows]) -> Vec<TableData> {
         .zip(read)
         .filter(|(step, _)| !step.personal.is_empty())
         .map(|(step, rows)| {
-            let positions: Vec<Option<usize>> = step.personal.iter().map(|(c, _)| rows.column(c)).collect();
+            let positions: Vec<Option<usize>> =
+                step.personal.iter().map(|(c, _)| rows.column(c)).collect();
             TableData {
                 system: plan.system.clone(),
                 table: step.table.clone(),
@@ -912,7 +1061,12 @@ fn package_tables(plan: &SystemPlan, read: &[StepRows]) -> Vec<TableData> {
                 rows: rows
                     .rows
                     .iter()
-                    .map(|row| positions.iter().map(|p| p.map_or(Cell::Null, |at| cell(&row[at]))).collect())
+                    .map(|row| {
+                        positions
+                            .iter()
+                            .map(|p| p.map_or(Cell::Null, |at| cell(&row[at])))
+                            .collect()
+                    })
                     .collect(),
                 truncated: false,
             }

@@ -6,8 +6,8 @@
 // Helpers outside #[test] functions unwrap too: a failed set-up is a failed test.
 #![allow(clippy::unwrap_used)]
 
-mod harness;
 mod fulfil;
+mod harness;
 mod mail;
 mod reports;
 mod scenario;

@@ -71,12 +71,16 @@ enum BenchCommand {
 }
 
 pub(crate) async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
-    let BenchCommand::Fulfil { program, connect, customers, requests, concurrency, kind, store } = args.command;
+    let BenchCommand::Fulfil { program, connect, customers, requests, concurrency, kind, store } =
+        args.command;
     if customers == 0 || requests == 0 || concurrency == 0 {
         bail!("--customers, --requests and --concurrency must be at least 1");
     }
     if matches!(kind, Kinds::Delete | Kinds::Both) && requests * 2 > customers {
-        bail!("erasures take distinct customers: --requests {requests} needs --customers of at least {}", requests * 2);
+        bail!(
+            "erasures take distinct customers: --requests {requests} needs --customers of at least {}",
+            requests * 2
+        );
     }
     let program = load_program(&program)?;
     let settings = Settings::from_program(&program, None, None)?;
@@ -93,7 +97,8 @@ pub(crate) async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
     if let Some((system, why)) = fulfilment.unavailable.iter().next() {
         bail!("system `{system}` is not connected: {why}");
     }
-    let transport = MailTransport::from_url(&format!("outbox:{}", dir.path().join("outbox").display()))?;
+    let transport =
+        MailTransport::from_url(&format!("outbox:{}", dir.path().join("outbox").display()))?;
     let app = App::new(AppParts {
         store,
         settings,
@@ -121,7 +126,10 @@ pub(crate) async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
         let picks: Vec<u64> = (0..requests).map(|n| customers - n).collect();
         report("erasure", &run(&app, RequestType::Delete, &picks, concurrency).await?)?;
     }
-    out_line(&format!("peak resident memory: {}", peak_rss().unwrap_or_else(|| "unknown".to_owned())))?;
+    out_line(&format!(
+        "peak resident memory: {}",
+        peak_rss().unwrap_or_else(|| "unknown".to_owned())
+    ))?;
     app.store().close().await;
     Ok(ExitCode::from(EXIT_OK))
 }
@@ -152,15 +160,23 @@ async fn one(app: &App, kind: RequestType, customer: u64) -> anyhow::Result<(Dur
                 law: Law::Ccpa,
                 channel: ChannelKind::WebForm,
                 received_at: None,
-                subject: Subject { email: Some(ombud_workload::customer_email(customer)), ..Subject::default() },
+                subject: Subject {
+                    email: Some(ombud_workload::customer_email(customer)),
+                    ..Subject::default()
+                },
                 agent: None,
                 appeal_of: None,
             },
             &Actor::Cli,
         )
         .await?;
-    app.attest_verification(submitted.id, Level::ReasonablyHigh, VerificationMethod::DataPoints, &Actor::Cli)
-        .await?;
+    app.attest_verification(
+        submitted.id,
+        Level::ReasonablyHigh,
+        VerificationMethod::DataPoints,
+        &Actor::Cli,
+    )
+    .await?;
     let fulfil_started = Instant::now();
     match kind {
         RequestType::Delete => {
@@ -173,12 +189,18 @@ async fn one(app: &App, kind: RequestType, customer: u64) -> anyhow::Result<(Dur
     Ok((started.elapsed(), fulfil_started.elapsed()))
 }
 
-async fn run(app: &App, kind: RequestType, customers: &[u64], concurrency: usize) -> anyhow::Result<Run> {
+async fn run(
+    app: &App,
+    kind: RequestType,
+    customers: &[u64],
+    concurrency: usize,
+) -> anyhow::Result<Run> {
     let started = Instant::now();
     let semaphore = Arc::new(tokio::sync::Semaphore::new(concurrency));
     let mut tasks = tokio::task::JoinSet::new();
     for &customer in customers {
-        let permit = semaphore.clone().acquire_owned().await.context("the benchmark's semaphore closed")?;
+        let permit =
+            semaphore.clone().acquire_owned().await.context("the benchmark's semaphore closed")?;
         let app = app.clone();
         tasks.spawn(async move {
             let result = one(&app, kind, customer).await;

@@ -66,7 +66,10 @@ fn parse_identity(text: &str) -> anyhow::Result<Identity> {
         );
     };
     if value.len() > IDENTITY_VALUE_BYTES_MAX {
-        bail!("the {} given is longer than {IDENTITY_VALUE_BYTES_MAX} bytes; no identity is that long", kind.id());
+        bail!(
+            "the {} given is longer than {IDENTITY_VALUE_BYTES_MAX} bytes; no identity is that long",
+            kind.id()
+        );
     }
     if value.trim().is_empty() {
         bail!("the {} given is empty", kind.id());
@@ -79,7 +82,8 @@ fn parse_correction(text: &str) -> anyhow::Result<Correction> {
         bail!("--set takes SYSTEM.TABLE.COLUMN=VALUE");
     };
     let mut parts = path.splitn(3, '.');
-    let (Some(system), Some(table), Some(column)) = (parts.next(), parts.next(), parts.next()) else {
+    let (Some(system), Some(table), Some(column)) = (parts.next(), parts.next(), parts.next())
+    else {
         bail!("--set takes SYSTEM.TABLE.COLUMN=VALUE; `{path}` has fewer than three parts");
     };
     Ok(Correction {
@@ -105,10 +109,16 @@ pub(crate) async fn fulfil(args: FulfilArgs) -> anyhow::Result<ExitCode> {
     result
 }
 
-async fn fulfil_inner(app: &ombud_app::App, args: &FulfilArgs, actor: &Actor) -> anyhow::Result<ExitCode> {
+async fn fulfil_inner(
+    app: &ombud_app::App,
+    args: &FulfilArgs,
+    actor: &Actor,
+) -> anyhow::Result<ExitCode> {
     if args.dry_run {
         if args.request.is_some() {
-            bail!("--dry-run plans from --identity; to see a request's plan, pass its identity with --identity");
+            bail!(
+                "--dry-run plans from --identity; to see a request's plan, pass its identity with --identity"
+            );
         }
         if args.identity.is_empty() {
             bail!("--dry-run needs who to look for: --identity email=…");
@@ -141,29 +151,43 @@ async fn fulfil_inner(app: &ombud_app::App, args: &FulfilArgs, actor: &Actor) ->
         return Ok(if failed { ExitCode::from(EXIT_ERRORS) } else { ExitCode::from(EXIT_OK) });
     }
     let Some(request) = &args.request else {
-        bail!("fulfilment acts on a verified request: pass --request ID, or --dry-run --identity KIND=VALUE to see the plan");
+        bail!(
+            "fulfilment acts on a verified request: pass --request ID, or --dry-run --identity KIND=VALUE to see the plan"
+        );
     };
     let id = parse_id(request)?;
     let record = app.show(id, false, actor).await?;
     match record.record.request.effective_type {
-        ombud_core::RequestType::Access | ombud_core::RequestType::Know | ombud_core::RequestType::Portability => {
+        ombud_core::RequestType::Access
+        | ombud_core::RequestType::Know
+        | ombud_core::RequestType::Portability => {
             let ready = app.build_package(id, actor).await?;
             if args.json {
-                out_line(&serde_json::json!({
-                    "package": ready.info.id.to_string(),
-                    "kind": ready.info.kind,
-                    "rows": ready.info.rows_included,
-                    "bytes": ready.info.size_bytes,
-                    "sha256": ready.info.sha256_hex,
-                    "download_token": ready.link_token.expose(),
-                }).to_string())?;
+                out_line(
+                    &serde_json::json!({
+                        "package": ready.info.id.to_string(),
+                        "kind": ready.info.kind,
+                        "rows": ready.info.rows_included,
+                        "bytes": ready.info.size_bytes,
+                        "sha256": ready.info.sha256_hex,
+                        "download_token": ready.link_token.expose(),
+                    })
+                    .to_string(),
+                )?;
             } else {
                 out_line(&format!(
                     "package {} ({}, {} rows, {} bytes, sha256 {})",
-                    ready.info.id, ready.info.kind, ready.info.rows_included, ready.info.size_bytes, ready.info.sha256_hex
+                    ready.info.id,
+                    ready.info.kind,
+                    ready.info.rows_included,
+                    ready.info.size_bytes,
+                    ready.info.sha256_hex
                 ))?;
                 out_line(&format!("download token (shown once): {}", ready.link_token.expose()))?;
-                out_line(&format!("the person downloads it with: ombud package download {}", ready.link_token.expose()))?;
+                out_line(&format!(
+                    "the person downloads it with: ombud package download {}",
+                    ready.link_token.expose()
+                ))?;
             }
         }
         ombud_core::RequestType::Delete => {
@@ -175,19 +199,30 @@ async fn fulfil_inner(app: &ombud_app::App, args: &FulfilArgs, actor: &Actor) ->
                     let note = if system.already_done { " (done before)" } else { "" };
                     out_line(&format!("system {}{note}", system.system))?;
                     for table in system.tables {
-                        let kept = match &table.exception {
-                            Some(code) => format!(", {} kept under {code}", table.rows_left),
-                            None if table.rows_left > 0 => format!(", {} left", table.rows_left),
-                            None => String::new(),
+                        let kept = if !table.exceptions.is_empty() {
+                            format!(
+                                ", {} kept under {}",
+                                table.rows_left,
+                                table.exceptions.join(" / ")
+                            )
+                        } else if table.rows_left > 0 {
+                            format!(", {} left", table.rows_left)
+                        } else {
+                            String::new()
                         };
-                        out_line(&format!("  {}: {} {}{kept}", table.table, table.action, table.rows_touched))?;
+                        out_line(&format!(
+                            "  {}: {} {}{kept}",
+                            table.table, table.action, table.rows_touched
+                        ))?;
                     }
                 }
             }
         }
         ombud_core::RequestType::Correct => {
             if args.set.is_empty() {
-                bail!("a request to correct needs the corrected fields: --set SYSTEM.TABLE.COLUMN=VALUE");
+                bail!(
+                    "a request to correct needs the corrected fields: --set SYSTEM.TABLE.COLUMN=VALUE"
+                );
             }
             let corrections: Vec<Correction> =
                 args.set.iter().map(|t| parse_correction(t)).collect::<anyhow::Result<_>>()?;
@@ -195,7 +230,10 @@ async fn fulfil_inner(app: &ombud_app::App, args: &FulfilArgs, actor: &Actor) ->
                 out_line(&format!("{system}.{table}.{column}: {rows} rows corrected"))?;
             }
         }
-        other => bail!("request {id} is a `{}` request; fulfil handles access, know, portability, delete and correct", other.id()),
+        other => bail!(
+            "request {id} is a `{}` request; fulfil handles access, know, portability, delete and correct",
+            other.id()
+        ),
     }
     Ok(ExitCode::from(EXIT_OK))
 }
@@ -234,11 +272,17 @@ pub(crate) async fn package(args: PackageArgs) -> anyhow::Result<ExitCode> {
                 use std::os::unix::fs::OpenOptionsExt as _;
                 options.mode(0o600);
             }
-            let mut file = options
-                .open(&out)
-                .with_context(|| format!("cannot create {} (it must not exist yet)", out.display()))?;
-            std::io::Write::write_all(&mut file, &zip).with_context(|| format!("cannot write {}", out.display()))?;
-            out_line(&format!("wrote {} ({} bytes, sha256 {})", out.display(), info.size_bytes, info.sha256_hex))?;
+            let mut file = options.open(&out).with_context(|| {
+                format!("cannot create {} (it must not exist yet)", out.display())
+            })?;
+            std::io::Write::write_all(&mut file, &zip)
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            out_line(&format!(
+                "wrote {} ({} bytes, sha256 {})",
+                out.display(),
+                info.size_bytes,
+                info.sha256_hex
+            ))?;
         }
         PackageCommand::Purge => {
             let purged = app.purge_packages().await?;
@@ -301,7 +345,10 @@ pub(crate) async fn erasure(args: ErasureArgs) -> anyhow::Result<ExitCode> {
                     continue;
                 }
                 let state = if receipt.committed { "committed" } else { "pending" };
-                out_line(&format!("system {} ({state}, {} rows)", receipt.system_id, receipt.rows_touched))?;
+                out_line(&format!(
+                    "system {} ({state}, {} rows)",
+                    receipt.system_id, receipt.rows_touched
+                ))?;
                 if let Ok(doc) = serde_json::from_str::<ReceiptDoc>(&receipt.receipt_json) {
                     for table in doc.tables {
                         out_line(&format!(
@@ -310,7 +357,11 @@ pub(crate) async fn erasure(args: ErasureArgs) -> anyhow::Result<ExitCode> {
                             table.action,
                             table.rows_touched,
                             table.key_hashes.len(),
-                            table.exception.map(|c| format!(", kept under {c}")).unwrap_or_default()
+                            if table.exceptions.is_empty() {
+                                String::new()
+                            } else {
+                                format!(", kept under {}", table.exceptions.join(" / "))
+                            }
                         ))?;
                     }
                 }

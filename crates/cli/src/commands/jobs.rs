@@ -68,8 +68,14 @@ pub(crate) async fn jobs(args: JobsArgs) -> anyhow::Result<ExitCode> {
             let app = open_app_with_systems(&args.app).await?;
             let worker = format!("ombud-{}", std::process::id());
             let options = Options { concurrency, poll_interval_ms: poll_ms, ..Options::default() };
-            let mut runner = Runner::new(app.store().clone(), &worker, Arc::new(now_ms), Arc::new(random_u64), options)
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let mut runner = Runner::new(
+                app.store().clone(),
+                &worker,
+                Arc::new(now_ms),
+                Arc::new(random_u64),
+                options,
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
             for handler in FulfilmentJobs::handlers(&app) {
                 runner.register(handler).map_err(|e| anyhow::anyhow!("{e}"))?;
             }
@@ -96,7 +102,8 @@ pub(crate) async fn jobs(args: JobsArgs) -> anyhow::Result<ExitCode> {
         }
         JobsCommand::Queue { id } => {
             let app = open_app_with_systems(&args.app).await?;
-            let id = Id::parse(id.trim()).with_context(|| format!("`{}` is not a request id", id.trim()))?;
+            let id = Id::parse(id.trim())
+                .with_context(|| format!("`{}` is not a request id", id.trim()))?;
             let queued = app.queue_fulfilment(id, &ombud_app::Actor::Cli).await?;
             out_line(&format!("queued {queued} jobs for request {id}"))?;
             app.store().close().await;
@@ -106,7 +113,9 @@ pub(crate) async fn jobs(args: JobsArgs) -> anyhow::Result<ExitCode> {
             let app = open_app(&args.app).await?;
             match request {
                 Some(id) => {
-                    let Some(id) = Id::parse(id.trim()) else { bail!("`{}` is not a request id", id.trim()) };
+                    let Some(id) = Id::parse(id.trim()) else {
+                        bail!("`{}` is not a request id", id.trim())
+                    };
                     for job in app.store().jobs_for_request(id).await? {
                         out_line(&format!(
                             "{} {} {} attempts {}{}",

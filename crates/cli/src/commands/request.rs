@@ -344,8 +344,13 @@ fn reasons(codes: &[String], explanations: &[String]) -> anyhow::Result<Vec<Deni
 
 pub(crate) async fn run(args: RequestArgs) -> anyhow::Result<ExitCode> {
     // Data points are matched against the company's databases: only then connect them.
-    let needs_systems = matches!(&args.command, RequestCommand::Verify(verify) if !verify.points.is_empty());
-    let app = if needs_systems { open_app_with_systems(&args.app).await? } else { open_app(&args.app).await? };
+    let needs_systems =
+        matches!(&args.command, RequestCommand::Verify(verify) if !verify.points.is_empty());
+    let app = if needs_systems {
+        open_app_with_systems(&args.app).await?
+    } else {
+        open_app(&args.app).await?
+    };
     let actor = Actor::Cli;
     let result = dispatch(&app, args.command, &actor).await;
     // Whatever the command did, deliver what it queued; a failed delivery stays queued.

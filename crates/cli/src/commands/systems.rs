@@ -54,7 +54,12 @@ enum SystemsCommand {
 }
 
 /// The URL of a system: `--url`, else `--connect`, else the manifest's variable.
-fn system_url(app: &AppArgs, program: Option<&ombud_program::Program>, system: &str, url: Option<&str>) -> anyhow::Result<String> {
+fn system_url(
+    app: &AppArgs,
+    program: Option<&ombud_program::Program>,
+    system: &str,
+    url: Option<&str>,
+) -> anyhow::Result<String> {
     if let Some(url) = url {
         return Ok(url.to_owned());
     }
@@ -73,9 +78,14 @@ fn system_url(app: &AppArgs, program: Option<&ombud_program::Program>, system: &
         ombud_program::model::SystemKind::ServiceProvider { .. } => None,
     });
     match variable {
-        Some(name) => crate::config::env_value(&name)
-            .with_context(|| format!("set {name} to the connection URL of `{system}`, or pass --connect {system}=URL")),
-        None => bail!("the program has no database system `{system}` with a connection; pass --url URL"),
+        Some(name) => crate::config::env_value(&name).with_context(|| {
+            format!(
+                "set {name} to the connection URL of `{system}`, or pass --connect {system}=URL"
+            )
+        }),
+        None => {
+            bail!("the program has no database system `{system}` with a connection; pass --url URL")
+        }
     }
 }
 
@@ -84,7 +94,12 @@ pub(crate) async fn systems(args: SystemsArgs) -> anyhow::Result<ExitCode> {
         SystemsCommand::Discover { app, system, url } => {
             let program = app.program.as_deref().map(load_program).transpose()?;
             let url = system_url(&app, program.as_ref(), &system, url.as_deref())?;
-            let connector = ombud_connect::Connector::connect(&system, &url, ombud_connect::ConnectorOptions::default()).await?;
+            let connector = ombud_connect::Connector::connect(
+                &system,
+                &url,
+                ombud_connect::ConnectorOptions::default(),
+            )
+            .await?;
             let schema = connector.discover().await?;
             let proposal = ombud_program::live::propose(&schema, program.as_ref(), &system);
             out(&proposal.yaml)?;
@@ -95,11 +110,17 @@ pub(crate) async fn systems(args: SystemsArgs) -> anyhow::Result<ExitCode> {
         }
         SystemsCommand::ImportFides { file, program, system } => {
             let program = program.as_deref().map(load_program).transpose()?;
-            let size = std::fs::metadata(&file).with_context(|| format!("cannot read {}", file.display()))?.len();
+            let size = std::fs::metadata(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?
+                .len();
             if size > u64::try_from(FIDES_DATASET_BYTES_MAX).unwrap_or(u64::MAX) {
-                bail!("{} is {size} bytes; a dataset larger than {FIDES_DATASET_BYTES_MAX} bytes is refused — split it", file.display());
+                bail!(
+                    "{} is {size} bytes; a dataset larger than {FIDES_DATASET_BYTES_MAX} bytes is refused — split it",
+                    file.display()
+                );
             }
-            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {} as UTF-8 text", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {} as UTF-8 text", file.display()))?;
             let proposal = ombud_program::fides::import_fides(&text, program.as_ref(), &system)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             out(&proposal.yaml)?;
@@ -114,14 +135,20 @@ pub(crate) async fn systems(args: SystemsArgs) -> anyhow::Result<ExitCode> {
             };
             let program = load_program(&path)?;
             let url = system_url(&app, Some(&program), &system, None)?;
-            let connector = ombud_connect::Connector::connect(&system, &url, ombud_connect::ConnectorOptions::default()).await?;
+            let connector = ombud_connect::Connector::connect(
+                &system,
+                &url,
+                ombud_connect::ConnectorOptions::default(),
+            )
+            .await?;
             let schema = connector.discover().await?;
             let diagnostics = ombud_program::live::check_system(&program, &system, &schema);
             let file = path.display().to_string();
             for diagnostic in &diagnostics {
                 out_line(&diagnostic.render(&file))?;
             }
-            let errors = diagnostics.iter().filter(|d| d.severity == ombud_program::Severity::Error).count();
+            let errors =
+                diagnostics.iter().filter(|d| d.severity == ombud_program::Severity::Error).count();
             if diagnostics.is_empty() {
                 out_line(&format!("system `{system}` matches its database"))?;
             }

@@ -30,18 +30,25 @@ pub(crate) struct DemoDataArgs {
 pub(crate) async fn demo_data(args: DemoDataArgs) -> anyhow::Result<ExitCode> {
     let workload = Workload { customers: args.customers, seed: args.seed, replace: args.replace };
     let mut last_table = "";
-    let summary = ombud_workload::generate_with_progress(&args.url, &workload, &mut |progress| match progress {
-        Progress::Created => err_line("tables created; loading"),
-        Progress::Loading { table, rows } if table != last_table => {
-            last_table = table;
-            err_line(&format!("  {table}: loading ({rows} rows so far)"));
-        }
-        Progress::Loading { .. } => {}
-        Progress::Loaded { table, rows } => err_line(&format!("  {table}: {rows} rows, indexed")),
-        Progress::ForeignKeys => err_line("adding foreign keys"),
-        Progress::Analyzing => err_line("gathering statistics"),
-    })
-    .await?;
+    let summary =
+        ombud_workload::generate_with_progress(
+            &args.url,
+            &workload,
+            &mut |progress| match progress {
+                Progress::Created => err_line("tables created; loading"),
+                Progress::Loading { table, rows } if table != last_table => {
+                    last_table = table;
+                    err_line(&format!("  {table}: loading ({rows} rows so far)"));
+                }
+                Progress::Loading { .. } => {}
+                Progress::Loaded { table, rows } => {
+                    err_line(&format!("  {table}: {rows} rows, indexed"))
+                }
+                Progress::ForeignKeys => err_line("adding foreign keys"),
+                Progress::Analyzing => err_line("gathering statistics"),
+            },
+        )
+        .await?;
     let total: u64 = summary.rows_per_table.iter().map(|(_, n)| n).sum();
     out_line(&format!(
         "{} customers, {total} rows in {} tables, in {:.1} s",

@@ -152,7 +152,11 @@ fn a_table_reached_twice_reads_the_union_once() {
     // subscription has its own email and references the customer: both sources, one step.
     let program = with_system(vec![
         table("customer", &[("email", IdentityKind::Email)], &[]),
-        table("subscription", &[("email", IdentityKind::Email)], &[("customer_id", "customer", "id")]),
+        table(
+            "subscription",
+            &[("email", IdentityKind::Email)],
+            &[("customer_id", "customer", "id")],
+        ),
     ]);
     let plan = compile(&program, "db", &[IdentityKind::Email]).unwrap();
     assert_eq!(plan.steps.len(), 2);
@@ -192,23 +196,36 @@ fn deleting_a_parent_whose_children_are_kept_is_refused() {
     let mut orders = table("orders", &[], &[("customer_id", "customer", "id")]);
     orders.retain = Some(Retain {
         reason: Some(RetentionReason::Ccpa(ombud_core::CcpaDeletionException::D8)),
+        also: Vec::new(),
         period: None,
         note: None,
         span: Default::default(),
     });
-    let program = with_system(vec![table("customer", &[("email", IdentityKind::Email)], &[]), orders]);
+    let program =
+        with_system(vec![table("customer", &[("email", IdentityKind::Email)], &[]), orders]);
     let plan = compile(&program, "db", &[IdentityKind::Email]).unwrap();
     assert_eq!(plan.erasure_problems.len(), 1, "{:?}", plan.erasure_problems);
-    assert!(plan.erasure_problems[0].contains("deleting rows of `customer` would break `orders.customer_id`"));
-    assert_eq!(plan.steps[1].action, Action::Retain(RetentionReason::Ccpa(ombud_core::CcpaDeletionException::D8)));
+    assert!(
+        plan.erasure_problems[0]
+            .contains("deleting rows of `customer` would break `orders.customer_id`")
+    );
+    assert_eq!(
+        plan.steps[1].action,
+        Action::Retain(vec![RetentionReason::Ccpa(ombud_core::CcpaDeletionException::D8)])
+    );
 }
 
 #[test]
 fn column_strategies_override_the_table_and_spare_keys() {
-    let mut customer = table("customer", &[("email", IdentityKind::Email)], &[("referrer_id", "customer", "id")]);
+    let mut customer =
+        table("customer", &[("email", IdentityKind::Email)], &[("referrer_id", "customer", "id")]);
     customer.erase = Some(ErasureStrategy::Mask);
     customer.columns.push(Column { name: "email".into(), category: 0, span: Default::default() });
-    customer.columns.push(Column { name: "referrer_id".into(), category: 0, span: Default::default() });
+    customer.columns.push(Column {
+        name: "referrer_id".into(),
+        category: 0,
+        span: Default::default(),
+    });
     customer.erase_columns = vec![("email".into(), ErasureStrategy::Hash)];
     let program = with_system(vec![customer]);
     let plan = compile(&program, "db", &[IdentityKind::Email]).unwrap();
@@ -223,9 +240,16 @@ fn column_strategies_override_the_table_and_spare_keys() {
 
 #[test]
 fn a_reference_to_an_undeclared_table_is_an_error_naming_both() {
-    let program = with_system(vec![table("customer", &[("email", IdentityKind::Email)], &[("x", "ghost", "id")])]);
+    let program = with_system(vec![table(
+        "customer",
+        &[("email", IdentityKind::Email)],
+        &[("x", "ghost", "id")],
+    )]);
     let error = compile(&program, "db", &[IdentityKind::Email]).unwrap_err();
-    assert_eq!(error.to_string(), "table `customer` of system `db` references table `ghost`, which the system does not declare; declare it or fix the reference");
+    assert_eq!(
+        error.to_string(),
+        "table `customer` of system `db` references table `ghost`, which the system does not declare; declare it or fix the reference"
+    );
 }
 
 #[test]
@@ -234,7 +258,11 @@ fn a_long_chain_is_planned_in_linear_order() {
     let mut tables = vec![table("t0", &[("email", IdentityKind::Email)], &[])];
     let names_owned: Vec<String> = (0..1000).map(|i| format!("t{i}")).collect();
     for i in 1..1000 {
-        tables.push(table(&names_owned[i], &[], &[("parent_id", names_owned[i - 1].as_str(), "id")]));
+        tables.push(table(
+            &names_owned[i],
+            &[],
+            &[("parent_id", names_owned[i - 1].as_str(), "id")],
+        ));
     }
     let program = with_system(tables);
     let plan = compile(&program, "db", &[IdentityKind::Email]).unwrap();

@@ -38,15 +38,23 @@ store_test!(a_receipt_is_pending_until_committed_and_then_never_replaced, |t| as
 store_test!(tombstones_are_encrypted_and_paged_in_id_order, |t| async move {
     let mut tx = t.store.begin().await.unwrap();
     for n in 0..5u64 {
-        let request = record(u128::from(n) + 1, Law::Ccpa, RequestType::Delete, "2026-11-25T17:00:00Z");
+        let request =
+            record(u128::from(n) + 1, Law::Ccpa, RequestType::Delete, "2026-11-25T17:00:00Z");
         tx.insert_request(&request, &subject("ada@example.com"), 1).await.unwrap();
         let identity = Sensitive::new(format!("person{n}@example.com"));
         let tomb = Id::from_parts(100 + n, u128::from(n));
         tx.add_tombstone(tomb, request.request.id, "email", &identity, "shop", 5).await.unwrap();
         // Once per request and kind.
-        tx.add_tombstone(Id::from_parts(200 + n, u128::from(n)), request.request.id, "email", &identity, "shop", 6)
-            .await
-            .unwrap();
+        tx.add_tombstone(
+            Id::from_parts(200 + n, u128::from(n)),
+            request.request.id,
+            "email",
+            &identity,
+            "shop",
+            6,
+        )
+        .await
+        .unwrap();
     }
     tx.commit().await.unwrap();
     let mut tx = t.store.read().await.unwrap();
@@ -79,7 +87,10 @@ store_test!(packages_are_encrypted_purged_on_time_and_opened_only_by_live_links,
 
     let mut tx = t.store.begin().await.unwrap();
     assert_eq!(tx.packages(request.request.id).await.unwrap(), vec![info.clone()]);
-    assert_eq!(tx.use_package_link(b"token-1", 499).await.unwrap(), Some((info.id, info.request_id)));
+    assert_eq!(
+        tx.use_package_link(b"token-1", 499).await.unwrap(),
+        Some((info.id, info.request_id))
+    );
     assert_eq!(tx.use_package_link(b"token-2", 499).await.unwrap(), None, "unknown token");
     assert_eq!(tx.use_package_link(b"token-1", 500).await.unwrap(), None, "expired");
     let (_, content) = tx.package_content(info.id).await.unwrap();
