@@ -194,10 +194,13 @@ pub(crate) async fn open_app_with_systems(args: &AppArgs) -> anyhow::Result<App>
 
 /// The connection URL of each planned database: `--connect` first, then the variable
 /// the manifest names. Systems with neither are listed with the reason.
+/// `(system, url)` pairs, then `(system, why not)` pairs.
+type SystemUrls = (Vec<(String, String)>, Vec<(String, String)>);
+
 fn system_urls(
     program: &ombud_program::Program,
     overrides: &[String],
-) -> anyhow::Result<(Vec<(String, String)>, Vec<(String, String)>)> {
+) -> anyhow::Result<SystemUrls> {
     let mut given: Vec<(String, String)> = Vec::new();
     for item in overrides {
         let Some((system, url)) = item.split_once('=') else {
@@ -259,7 +262,7 @@ pub(crate) async fn connect_systems(
     let mut unavailable: std::collections::BTreeMap<String, String> = missing.into_iter().collect();
     let options = ombud_app::fulfil::connector_options();
     for (system, url) in urls {
-        match ombud_connect::Connector::connect(&system, &url, options.clone()).await {
+        match ombud_connect::Connector::connect(&system, &url, options).await {
             Ok(connector) => {
                 connectors.insert(system, connector);
             }

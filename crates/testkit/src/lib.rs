@@ -203,49 +203,6 @@ macro_rules! store_test {
     };
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn database_names_are_replaced_in_urls() {
-        assert_eq!(
-            replace_database("postgres://root@127.0.0.1:5432/test", "x"),
-            "postgres://root@127.0.0.1:5432/x"
-        );
-        assert_eq!(
-            replace_database("postgres://root@127.0.0.1:5432", "x"),
-            "postgres://root@127.0.0.1:5432/x"
-        );
-        assert_eq!(
-            replace_database("postgres://root@127.0.0.1/test?sslmode=disable", "x"),
-            "postgres://root@127.0.0.1/x?sslmode=disable"
-        );
-    }
-
-    #[test]
-    fn the_test_instant_is_the_day_before_thanksgiving_2026() {
-        let at = jiff_like_date(TEST_NOW_MS);
-        assert_eq!(at, "2026-11-25");
-    }
-
-    fn jiff_like_date(ms: i64) -> String {
-        // Days since 1970-01-01 → civil date (Howard Hinnant's algorithm), to check
-        // the constant without a date library.
-        let days = ms.div_euclid(86_400_000);
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let y = yoe + era * 400;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let d = doy - (153 * mp + 2) / 5 + 1;
-        let m = if mp < 10 { mp + 3 } else { mp - 9 };
-        format!("{:04}-{:02}-{:02}", if m <= 2 { y + 1 } else { y }, m, d)
-    }
-}
-
 /// A fresh, empty company database for connector and fulfilment tests: a file for
 /// SQLite, a new database on the PostgreSQL or MariaDB server of the environment
 /// (dropped when this value is dropped). `None`, after saying so, when the server's
@@ -386,4 +343,47 @@ macro_rules! company_test {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_names_are_replaced_in_urls() {
+        assert_eq!(
+            replace_database("postgres://root@127.0.0.1:5432/test", "x"),
+            "postgres://root@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            replace_database("postgres://root@127.0.0.1:5432", "x"),
+            "postgres://root@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            replace_database("postgres://root@127.0.0.1/test?sslmode=disable", "x"),
+            "postgres://root@127.0.0.1/x?sslmode=disable"
+        );
+    }
+
+    #[test]
+    fn the_test_instant_is_the_day_before_thanksgiving_2026() {
+        let at = jiff_like_date(TEST_NOW_MS);
+        assert_eq!(at, "2026-11-25");
+    }
+
+    fn jiff_like_date(ms: i64) -> String {
+        // Days since 1970-01-01 → civil date (Howard Hinnant's algorithm), to check
+        // the constant without a date library.
+        let days = ms.div_euclid(86_400_000);
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let y = yoe + era * 400;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        format!("{:04}-{:02}-{:02}", if m <= 2 { y + 1 } else { y }, m, d)
+    }
 }

@@ -218,13 +218,13 @@ async fn run(
     Ok(Run { total, fulfil, wall: started.elapsed() })
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
+/// The nearest-rank percentile, `per_mille` thousandths (500 = median).
+fn percentile(sorted: &[Duration], per_mille: usize) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
-    let rank = (p * (sorted.len() - 1) as f64).round();
-    let at = if rank.is_finite() && rank >= 0.0 { rank as usize } else { 0 };
-    sorted[at.min(sorted.len() - 1)]
+    let at = (sorted.len() - 1) * per_mille.min(1000) / 1000;
+    sorted[at]
 }
 
 fn ms(d: Duration) -> String {
@@ -241,13 +241,13 @@ fn report(label: &str, run: &Run) -> anyhow::Result<()> {
         "{label}: {} requests in {:.2} s = {throughput:.0}/s; submission to completion p50 {} ms, p95 {} ms, p99 {} ms, max {} ms; fulfilment step p50 {} ms, p95 {} ms, p99 {} ms",
         total.len(),
         run.wall.as_secs_f64(),
-        ms(percentile(&total, 0.50)),
-        ms(percentile(&total, 0.95)),
-        ms(percentile(&total, 0.99)),
-        ms(percentile(&total, 1.0)),
-        ms(percentile(&fulfil, 0.50)),
-        ms(percentile(&fulfil, 0.95)),
-        ms(percentile(&fulfil, 0.99)),
+        ms(percentile(&total, 500)),
+        ms(percentile(&total, 950)),
+        ms(percentile(&total, 990)),
+        ms(percentile(&total, 1000)),
+        ms(percentile(&fulfil, 500)),
+        ms(percentile(&fulfil, 950)),
+        ms(percentile(&fulfil, 990)),
     ))?;
     if total.is_empty() {
         err_line("warning: no request completed");

@@ -47,7 +47,7 @@ fn with_system(tables: Vec<Table>) -> Program {
 }
 
 fn names(program: &Program, kinds: &[IdentityKind]) -> Vec<String> {
-    compile(program, "db", kinds).unwrap().steps.iter().map(|s| s.table.clone()).collect()
+    compile(program, "db", kinds).expect("a plan").steps.iter().map(|s| s.table.clone()).collect()
 }
 
 #[test]
