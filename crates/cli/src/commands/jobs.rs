@@ -36,6 +36,10 @@ enum JobsCommand {
         /// How often to look for due jobs, in milliseconds.
         #[arg(long, default_value_t = 1_000)]
         poll_ms: u64,
+        /// How long a claimed job is leased before another worker may take it over, in
+        /// milliseconds (heartbeats renew it while the job runs).
+        #[arg(long, default_value_t = ombud_core::limits::JOB_LEASE_MS)]
+        lease_ms: i64,
     },
     /// Queue the fulfilment of a verified request (access package or erasure per system).
     Queue {
@@ -64,10 +68,11 @@ fn random_u64() -> u64 {
 
 pub(crate) async fn jobs(args: JobsArgs) -> anyhow::Result<ExitCode> {
     match args.command {
-        JobsCommand::Run { once, concurrency, poll_ms } => {
+        JobsCommand::Run { once, concurrency, poll_ms, lease_ms } => {
             let app = open_app_with_systems(&args.app).await?;
             let worker = format!("ombud-{}", std::process::id());
-            let options = Options { concurrency, poll_interval_ms: poll_ms, ..Options::default() };
+            let options =
+                Options { concurrency, poll_interval_ms: poll_ms, lease_ms, ..Options::default() };
             let mut runner = Runner::new(
                 app.store().clone(),
                 &worker,
