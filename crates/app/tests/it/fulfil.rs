@@ -384,3 +384,29 @@ async fn a_person_with_a_hundred_thousand_rows_is_served_whole() {
         rows(&connector, "login_session", &["id"], "customer_id", Value::Int(5)).await.is_empty()
     );
 }
+
+#[test]
+fn the_shop_manifest_declares_every_table_and_foreign_key_of_the_workload() {
+    // examples/shop.yaml is the manifest of the generated schema: if either changes
+    // alone, fulfilment would miss rows.
+    let program = shop();
+    let ombud_program::model::SystemKind::Database { tables, .. } =
+        &program.systems.iter().find(|s| s.id == "shop").unwrap().kind
+    else {
+        panic!("shop is a database")
+    };
+    for table in ombud_workload::Table::ALL {
+        let declared = tables.iter().find(|t| t.name == table.name()).unwrap_or_else(|| panic!("{} undeclared", table.name()));
+        assert_eq!(declared.primary_key.as_deref(), Some("id"), "{}", table.name());
+        for column in table.columns() {
+            if let Some((target, target_column)) = column.references {
+                assert!(
+                    declared.references.iter().any(|r| r.column == column.name && r.table == target && r.target_column == target_column),
+                    "{}.{} -> {target}.{target_column} is not declared",
+                    table.name(),
+                    column.name
+                );
+            }
+        }
+    }
+}

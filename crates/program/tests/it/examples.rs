@@ -13,11 +13,13 @@ use ombud_program::{CheckOptions, Date, Program, check_text};
 const INSTRUMENTS: &str = include_str!("../../../../examples/instruments.yaml");
 const EVENTS: &str = include_str!("../../../../examples/events.yaml");
 const SAAS: &str = include_str!("../../../../examples/saas.yaml");
+const SHOP: &str = include_str!("../../../../examples/shop.yaml");
 
 const EXAMPLES: &[(&str, &str)] = &[
     ("examples/instruments.yaml", INSTRUMENTS),
     ("examples/events.yaml", EVENTS),
     ("examples/saas.yaml", SAAS),
+    ("examples/shop.yaml", SHOP),
 ];
 
 fn options() -> CheckOptions {
