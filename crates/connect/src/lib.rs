@@ -484,7 +484,6 @@ impl Connector {
     /// or half-finished connection ever returns to the pool.
     pub async fn begin_write(&self) -> Result<WriteTx, ConnectError> {
         let mut conn = self.acquire("").await?;
-        conn.close_on_drop();
         let limit = self.inner.options.statement_timeout();
         let begun = match self.inner.engine {
             Engine::Postgres => conn.execute_static("BEGIN READ WRITE", limit).await,
@@ -496,7 +495,11 @@ impl Connector {
                 Err(error) => Err(error),
             },
         };
-        begun.map_err(|error| self.context("").run(error))?;
+        if let Err(error) = begun {
+            // Perhaps half-begun (SQLite's query_only already off): never back to the pool.
+            conn.close_on_drop();
+            return Err(self.context("").run(error));
+        }
         Ok(WriteTx::new(self.clone(), conn))
     }
 }

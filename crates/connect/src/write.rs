@@ -1,11 +1,14 @@
 //! The one way to write to a company database: a read-write transaction, for
 //! erasure and correction steps (REGULATIONS.md: deletion and correction rights).
 //!
-//! The transaction owns its pooled connection, marked to be closed rather than
-//! returned to the pool: whatever happens (commit, rollback, an error half-way, or
-//! the `WriteTx` dropped without either), the server ends the session, which rolls
-//! back anything uncommitted and takes the session's write permission with it. A
-//! reconnect per erasure is cheap next to a writable connection left in the pool.
+//! The transaction owns its pooled connection. It goes back to the pool only after a
+//! clean `COMMIT` or `ROLLBACK` that also restored the session to read-only (on
+//! PostgreSQL and MySQL the session default never changed: only the transaction was
+//! read-write; on SQLite `query_only` is set again). Whatever else happens — an error
+//! half-way, a failed commit, the `WriteTx` dropped without either — the connection
+//! is closed instead, so the server rolls back anything uncommitted and no writable
+//! or mid-transaction session ever returns to the pool. (Closing after every
+//! transaction was measured to cost about 90 ms per erasure on PostgreSQL here.)
 
 use std::time::Duration;
 
@@ -24,11 +27,39 @@ use ombud_core::limits::CONNECTOR_KEYS_PER_QUERY_MAX;
 pub struct WriteTx {
     connector: Connector,
     conn: Conn,
+    /// Set once the transaction ended cleanly and the session is read-only again.
+    clean: bool,
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        if !self.clean {
+            self.conn.close_on_drop();
+        }
+    }
 }
 
 impl WriteTx {
     pub(crate) fn new(connector: Connector, conn: Conn) -> Self {
-        Self { connector, conn }
+        Self { connector, conn, clean: false }
+    }
+
+    /// Ends the transaction with `statement`; on success, makes the session
+    /// read-only again (SQLite) and lets the connection return to the pool.
+    async fn end(&mut self, statement: &'static str) -> Result<(), ConnectError> {
+        let limit = self.limit();
+        self.conn
+            .execute_static(statement, limit)
+            .await
+            .map_err(|e| self.connector.context("").run(e))?;
+        if self.engine() == Engine::Sqlite
+            && self.conn.execute_static("PRAGMA query_only = ON", limit).await.is_err()
+        {
+            // The transaction ended; only the pool's safety is at stake: close it.
+            return Ok(());
+        }
+        self.clean = true;
+        Ok(())
     }
 
     /// The engine.
@@ -105,22 +136,14 @@ impl WriteTx {
         self.update_all(table, set, key_column, std::slice::from_ref(key)).await
     }
 
-    /// Commits. The connection is closed afterwards.
+    /// Commits.
     pub async fn commit(mut self) -> Result<(), ConnectError> {
-        let limit = self.limit();
-        self.conn
-            .execute_static("COMMIT", limit)
-            .await
-            .map_err(|e| self.connector.context("").run(e))
+        self.end("COMMIT").await
     }
 
-    /// Rolls back. The connection is closed afterwards.
+    /// Rolls back.
     pub async fn rollback(mut self) -> Result<(), ConnectError> {
-        let limit = self.limit();
-        self.conn
-            .execute_static("ROLLBACK", limit)
-            .await
-            .map_err(|e| self.connector.context("").run(e))
+        self.end("ROLLBACK").await
     }
 
     async fn resolve(

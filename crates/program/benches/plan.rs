@@ -38,9 +38,15 @@ fn plans(c: &mut Criterion) {
     let shop = load(include_str!("../../../examples/shop.yaml"));
     let long = chain(PLAN_TABLES_PER_SYSTEM_MAX);
     let email = [IdentityKind::Email];
-    c.bench_function("plan/saas app (11 tables)", |b| b.iter(|| compile(&saas, "app", &email).unwrap()));
-    c.bench_function("plan/shop (8 tables)", |b| b.iter(|| compile(&shop, "shop", &email).unwrap()));
-    c.bench_function("plan/chain of 2,000 tables", |b| b.iter(|| compile(&long, "chain", &email).unwrap()));
+    c.bench_function("plan/saas app (11 tables)", |b| {
+        b.iter(|| compile(&saas, "app", &email).unwrap())
+    });
+    c.bench_function("plan/shop (8 tables)", |b| {
+        b.iter(|| compile(&shop, "shop", &email).unwrap())
+    });
+    c.bench_function("plan/chain of 2,000 tables", |b| {
+        b.iter(|| compile(&long, "chain", &email).unwrap())
+    });
 }
 
 criterion_group!(benches, plans);

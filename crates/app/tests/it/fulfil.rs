@@ -396,12 +396,17 @@ fn the_shop_manifest_declares_every_table_and_foreign_key_of_the_workload() {
         panic!("shop is a database")
     };
     for table in ombud_workload::Table::ALL {
-        let declared = tables.iter().find(|t| t.name == table.name()).unwrap_or_else(|| panic!("{} undeclared", table.name()));
+        let declared = tables
+            .iter()
+            .find(|t| t.name == table.name())
+            .unwrap_or_else(|| panic!("{} undeclared", table.name()));
         assert_eq!(declared.primary_key.as_deref(), Some("id"), "{}", table.name());
         for column in table.columns() {
             if let Some((target, target_column)) = column.references {
                 assert!(
-                    declared.references.iter().any(|r| r.column == column.name && r.table == target && r.target_column == target_column),
+                    declared.references.iter().any(|r| r.column == column.name
+                        && r.table == target
+                        && r.target_column == target_column),
                     "{}.{} -> {target}.{target_column} is not declared",
                     table.name(),
                     column.name

@@ -67,12 +67,24 @@ enum BenchCommand {
         /// ombud's own store (default: a new SQLite store in a temporary directory).
         #[arg(long, value_name = "URL")]
         store: Option<String>,
+        /// Skip this many customers from the top before picking the ones to erase, so
+        /// runs on one database erase different customers.
+        #[arg(long, default_value_t = 0)]
+        offset: u64,
     },
 }
 
 pub(crate) async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
-    let BenchCommand::Fulfil { program, connect, customers, requests, concurrency, kind, store } =
-        args.command;
+    let BenchCommand::Fulfil {
+        program,
+        connect,
+        customers,
+        requests,
+        concurrency,
+        kind,
+        store,
+        offset,
+    } = args.command;
     if customers == 0 || requests == 0 || concurrency == 0 {
         bail!("--customers, --requests and --concurrency must be at least 1");
     }
@@ -82,8 +94,9 @@ pub(crate) async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
             requests * 2
         );
     }
+    let calendars = program.parent().map(|p| p.join("calendars"));
     let program = load_program(&program)?;
-    let settings = Settings::from_program(&program, None, None)?;
+    let settings = Settings::from_program(&program, calendars.as_deref(), None)?;
     let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
     let url = match &store {
         Some(url) => StoreUrl::parse(url)?,
@@ -146,12 +159,19 @@ fn pick(n: u64, customers: u64, salt: u64) -> u64 {
 }
 
 struct Run {
-    total: Vec<Duration>,
+    /// Submission and verification of each request (the intake, issue 3's work).
+    intake: Vec<Duration>,
+    intake_wall: Duration,
+    /// Fulfilment of each verified request, up to its completion.
     fulfil: Vec<Duration>,
-    wall: Duration,
+    fulfil_wall: Duration,
 }
 
-async fn one(app: &App, kind: RequestType, customer: u64) -> anyhow::Result<(Duration, Duration)> {
+async fn intake(
+    app: &App,
+    kind: RequestType,
+    customer: u64,
+) -> anyhow::Result<(ombud_core::id::Id, Duration)> {
     let started = Instant::now();
     let submitted = app
         .submit(
@@ -177,16 +197,52 @@ async fn one(app: &App, kind: RequestType, customer: u64) -> anyhow::Result<(Dur
         &Actor::Cli,
     )
     .await?;
-    let fulfil_started = Instant::now();
+    Ok((submitted.id, started.elapsed()))
+}
+
+async fn fulfil(app: &App, kind: RequestType, id: ombud_core::id::Id) -> anyhow::Result<Duration> {
+    let started = Instant::now();
     match kind {
         RequestType::Delete => {
-            app.erase(submitted.id, &Actor::Cli).await?;
+            app.erase(id, &Actor::Cli).await?;
         }
         _ => {
-            app.build_package(submitted.id, &Actor::Cli).await?;
+            app.build_package(id, &Actor::Cli).await?;
         }
     }
-    Ok((started.elapsed(), fulfil_started.elapsed()))
+    Ok(started.elapsed())
+}
+
+/// Runs `work` over `items`, `concurrency` at a time; returns each duration and the wall time.
+async fn concurrently<T, R, F, Fut>(
+    items: Vec<T>,
+    concurrency: usize,
+    work: F,
+) -> anyhow::Result<(Vec<R>, Duration)>
+where
+    T: Send + 'static,
+    R: Send + 'static,
+    F: Fn(T) -> Fut,
+    Fut: Future<Output = anyhow::Result<R>> + Send + 'static,
+{
+    let started = Instant::now();
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let mut tasks = tokio::task::JoinSet::new();
+    for item in items {
+        let permit =
+            semaphore.clone().acquire_owned().await.context("the benchmark's semaphore closed")?;
+        let future = work(item);
+        tasks.spawn(async move {
+            let result = future.await;
+            drop(permit);
+            result
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        out.push(joined.context("a benchmark task panicked")??);
+    }
+    Ok((out, started.elapsed()))
 }
 
 async fn run(
@@ -195,27 +251,25 @@ async fn run(
     customers: &[u64],
     concurrency: usize,
 ) -> anyhow::Result<Run> {
-    let started = Instant::now();
-    let semaphore = Arc::new(tokio::sync::Semaphore::new(concurrency));
-    let mut tasks = tokio::task::JoinSet::new();
-    for &customer in customers {
-        let permit =
-            semaphore.clone().acquire_owned().await.context("the benchmark's semaphore closed")?;
+    let (verified, intake_wall) = {
         let app = app.clone();
-        tasks.spawn(async move {
-            let result = one(&app, kind, customer).await;
-            drop(permit);
-            result
-        });
-    }
-    let mut total = Vec::with_capacity(customers.len());
-    let mut fulfil = Vec::with_capacity(customers.len());
-    while let Some(joined) = tasks.join_next().await {
-        let (t, f) = joined.context("a benchmark task panicked")??;
-        total.push(t);
-        fulfil.push(f);
-    }
-    Ok(Run { total, fulfil, wall: started.elapsed() })
+        concurrently(customers.to_vec(), concurrency, move |customer| {
+            let app = app.clone();
+            async move { intake(&app, kind, customer).await }
+        })
+        .await?
+    };
+    let ids: Vec<ombud_core::id::Id> = verified.iter().map(|(id, _)| *id).collect();
+    let intake_times: Vec<Duration> = verified.iter().map(|(_, d)| *d).collect();
+    let (fulfil_times, fulfil_wall) = {
+        let app = app.clone();
+        concurrently(ids, concurrency, move |id| {
+            let app = app.clone();
+            async move { fulfil(&app, kind, id).await }
+        })
+        .await?
+    };
+    Ok(Run { intake: intake_times, intake_wall, fulfil: fulfil_times, fulfil_wall })
 }
 
 /// The nearest-rank percentile, `per_mille` thousandths (500 = median).
@@ -231,25 +285,34 @@ fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1000.0)
 }
 
+fn line(label: &str, mut times: Vec<Duration>, wall: Duration) -> String {
+    times.sort();
+    let throughput = times.len() as f64 / wall.as_secs_f64().max(f64::EPSILON);
+    format!(
+        "{label}: {} in {:.2} s = {throughput:.0}/s; p50 {} ms, p95 {} ms, p99 {} ms, max {} ms",
+        times.len(),
+        wall.as_secs_f64(),
+        ms(percentile(&times, 500)),
+        ms(percentile(&times, 950)),
+        ms(percentile(&times, 990)),
+        ms(percentile(&times, 1000)),
+    )
+}
+
 fn report(label: &str, run: &Run) -> anyhow::Result<()> {
-    let mut total = run.total.clone();
-    total.sort();
-    let mut fulfil = run.fulfil.clone();
-    fulfil.sort();
-    let throughput = total.len() as f64 / run.wall.as_secs_f64().max(f64::EPSILON);
-    out_line(&format!(
-        "{label}: {} requests in {:.2} s = {throughput:.0}/s; submission to completion p50 {} ms, p95 {} ms, p99 {} ms, max {} ms; fulfilment step p50 {} ms, p95 {} ms, p99 {} ms",
-        total.len(),
-        run.wall.as_secs_f64(),
-        ms(percentile(&total, 500)),
-        ms(percentile(&total, 950)),
-        ms(percentile(&total, 990)),
-        ms(percentile(&total, 1000)),
-        ms(percentile(&fulfil, 500)),
-        ms(percentile(&fulfil, 950)),
-        ms(percentile(&fulfil, 990)),
+    out_line(&line(
+        &format!(
+            "{label} fulfilment (verified request to completed, package or erasure with receipt)"
+        ),
+        run.fulfil.clone(),
+        run.fulfil_wall,
     ))?;
-    if total.is_empty() {
+    out_line(&line(
+        &format!("{label} intake (submission and verification)"),
+        run.intake.clone(),
+        run.intake_wall,
+    ))?;
+    if run.fulfil.is_empty() {
         err_line("warning: no request completed");
     }
     Ok(())
