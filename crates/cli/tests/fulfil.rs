@@ -177,6 +177,57 @@ fn an_access_package_is_downloaded_once_made_and_an_erasure_leaves_a_receipt() {
 }
 
 #[test]
+fn a_correction_changes_the_named_field_and_a_confirmation_discloses_nothing() {
+    let place = shop();
+    let id = place.verified("correct", "customer5@example.com");
+    // the answer is yes or no, never the value held.
+    let yes = place.ok(&[
+        "fulfil",
+        "--request",
+        &id,
+        "--confirm",
+        "shop.customer.email=customer5@example.com",
+    ]);
+    assert_eq!(yes.trim(), "matches what is held");
+    let no = place.run(&[
+        "fulfil",
+        "--request",
+        &id,
+        "--confirm",
+        "shop.customer.email=someone@example.com",
+    ]);
+    assert_eq!(no.status.code(), Some(1));
+    assert!(!text(&no.stdout).contains("customer5"));
+    let out = place.ok(&[
+        "fulfil",
+        "--request",
+        &id,
+        "--set",
+        "shop.customer.full_name=Avery Q. Testperson",
+    ]);
+    assert_eq!(out.trim(), "shop.customer.full_name: 1 rows corrected");
+    // A column the manifest does not call personal cannot be "corrected".
+    let refused =
+        place.run(&["fulfil", "--request", &id, "--set", "shop.customer.created_at=2020-01-01"]);
+    assert_ne!(refused.status.code(), Some(0));
+    assert!(text(&refused.stderr).contains("not a personal column"), "{}", text(&refused.stderr));
+    let show = place.ok(&["request", "show", &id, "--format", "json"]);
+    assert!(show.contains("fulfil.corrected"), "{show}");
+    assert!(!show.contains("Avery Q."), "the audit trail names fields, not values");
+}
+
+#[test]
+fn a_fides_dataset_becomes_manifest_annotations() {
+    let mut place = shop();
+    place.connect.clear();
+    let dataset = root().join("crates/program/tests/it/fixtures/fides_shop.yaml");
+    let out = place.ok(&["systems", "import-fides", dataset.to_str().unwrap(), "--system", "shop"]);
+    assert!(out.contains("tables:"), "{out}");
+    let missing = place.run(&["systems", "import-fides", "/nonexistent.yaml", "--system", "shop"]);
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+#[test]
 fn discovery_proposes_annotations_from_the_live_schema_and_check_finds_none_missing() {
     let place = shop();
     let url = place.connect[0].trim_start_matches("shop=").to_owned();
@@ -303,21 +354,20 @@ fn a_worker_killed_mid_erasure_finishes_after_restart_exactly_once_per_system() 
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    // Kill it once the first system is done, while the 150,000-row erasure runs.
+    // Kill it while the 150,000-row erasure of the support desk runs.
     let started = Instant::now();
     loop {
         let jobs = place.ok(&["jobs", "list", "--request", &id]);
-        if jobs.lines().any(|l| l.contains(" done ")) {
+        if jobs.lines().any(|l| l.contains("/support ") && l.contains(" running ")) {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(120), "no job finished: {jobs}");
-        std::thread::sleep(Duration::from_millis(20));
+        assert!(started.elapsed() < Duration::from_secs(120), "the support job never ran: {jobs}");
+        std::thread::sleep(Duration::from_millis(5));
     }
-    std::thread::sleep(Duration::from_millis(150));
     worker.kill().unwrap(); // SIGKILL on Unix.
     worker.wait().unwrap();
     let before = place.ok(&["jobs", "list", "--request", &id]);
-    // The kill landed inside the support desk's erasure (150,000 rows), after the CRM's.
+    // The kill landed inside the support desk's erasure (150,000 rows).
     let support = before.lines().find(|l| l.contains("/support ")).unwrap();
     assert!(!support.contains(" done "), "the kill came too late to test anything: {before}");
 

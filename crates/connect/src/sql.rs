@@ -209,7 +209,12 @@ fn push_output_column(sql: &mut SqlText, engine: Engine, column: &Column) {
         (Engine::Postgres, Class::Uuid | Class::Other | Class::UInt) => {
             sql.ident(&column.ident).push("::text");
         }
-        (Engine::Mysql, Class::UInt | Class::Other | Class::Bool | Class::Uuid | Class::Bpchar) => {
+        // Text too: a column with a binary collation (`utf8mb4_bin`) is reported to the
+        // client as VARBINARY and would come back as bytes; its text form is text.
+        (
+            Engine::Mysql,
+            Class::Text | Class::UInt | Class::Other | Class::Bool | Class::Uuid | Class::Bpchar,
+        ) => {
             sql.push("CAST(").ident(&column.ident).push(" AS CHAR)");
         }
         _ => {
@@ -392,7 +397,7 @@ mod tests {
         let statement = select(&table, &[email.clone(), total], &email, &keys, 5, true);
         assert_eq!(
             statement.sql.as_str(),
-            "SELECT `email`, CAST(`total` AS CHAR) FROM `Order Items` WHERE `email` IN (? COLLATE utf8mb4_bin, ? COLLATE utf8mb4_bin) LIMIT ? FOR UPDATE"
+            "SELECT CAST(`email` AS CHAR), CAST(`total` AS CHAR) FROM `Order Items` WHERE `email` IN (? COLLATE utf8mb4_bin, ? COLLATE utf8mb4_bin) LIMIT ? FOR UPDATE"
         );
     }
 

@@ -49,6 +49,10 @@ pub(crate) struct FulfilArgs {
     /// For a request to correct: SYSTEM.TABLE.COLUMN=VALUE (repeatable).
     #[arg(long = "set", value_name = "SYSTEM.TABLE.COLUMN=VALUE")]
     set: Vec<String>,
+    /// With --request: say only whether the value the person gives matches what is
+    /// held, never what is held, as SYSTEM.TABLE.COLUMN=VALUE.
+    #[arg(long, value_name = "SYSTEM.TABLE.COLUMN=VALUE", conflicts_with_all = ["set", "dry_run"])]
+    confirm: Option<String>,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
@@ -156,6 +160,12 @@ async fn fulfil_inner(
         );
     };
     let id = parse_id(request)?;
+    if let Some(confirm) = &args.confirm {
+        let c = parse_correction(confirm)?;
+        let matches = app.confirm_value(id, &c.system, &c.table, &c.column, &c.value).await?;
+        out_line(if matches { "matches what is held" } else { "does not match what is held" })?;
+        return Ok(ExitCode::from(if matches { EXIT_OK } else { EXIT_ERRORS }));
+    }
     let record = app.show(id, false, actor).await?;
     match record.record.request.effective_type {
         ombud_core::RequestType::Access
