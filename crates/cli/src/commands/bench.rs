@@ -88,10 +88,10 @@ pub(crate) async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
     if customers == 0 || requests == 0 || concurrency == 0 {
         bail!("--customers, --requests and --concurrency must be at least 1");
     }
-    if matches!(kind, Kinds::Delete | Kinds::Both) && requests * 2 > customers {
+    if matches!(kind, Kinds::Delete | Kinds::Both) && (requests + offset) * 2 > customers {
         bail!(
-            "erasures take distinct customers: --requests {requests} needs --customers of at least {}",
-            requests * 2
+            "erasures take distinct customers from the upper half: --requests {requests} --offset {offset} needs --customers of at least {}",
+            (requests + offset) * 2
         );
     }
     let calendars = program.parent().map(|p| p.join("calendars"));
@@ -136,7 +136,7 @@ pub(crate) async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
     }
     if matches!(kind, Kinds::Delete | Kinds::Both) {
         // Distinct customers, from the upper half (the access requests read the lower).
-        let picks: Vec<u64> = (0..requests).map(|n| customers - n).collect();
+        let picks: Vec<u64> = (0..requests).map(|n| customers - offset - n).collect();
         report("erasure", &run(&app, RequestType::Delete, &picks, concurrency).await?)?;
     }
     out_line(&format!(
