@@ -415,3 +415,81 @@ fn the_shop_manifest_declares_every_table_and_foreign_key_of_the_workload() {
         }
     }
 }
+
+company_test!(data_points_are_matched_against_the_shop_database, |db| async move {
+    // data points the person gives are compared with what the databases
+    // hold for the person the email names — and only that person.
+    let connector = generated(&db).await;
+    let t = ombud_testkit::sqlite().await;
+    let dir = tempfile::tempdir().unwrap();
+    let fulfilment = fulfilment(shop(), connector.clone());
+    let settings = ombud_app::Settings::from_program(
+        &shop(),
+        Some(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/calendars")),
+        None,
+    )
+    .unwrap();
+    let app = ombud_app::App::new(ombud_app::AppParts {
+        store: t.store.clone(),
+        settings,
+        clock: Arc::new(ombud_app::ManualClock::new(NOW.parse().unwrap())),
+        ids: Arc::new(ombud_app::SequentialIds::new()),
+        lookup: Arc::new(ombud_app::fulfil::lookup::DatabaseLookup::new(fulfilment.clone())),
+        templates: ombud_app::mail::Templates::builtin(),
+        transport: ombud_app::mail::MailTransport::from_url(&format!(
+            "outbox:{}",
+            dir.path().display()
+        ))
+        .unwrap(),
+    })
+    .with_fulfilment(fulfilment);
+    let i = (1..CUSTOMERS)
+        .find(|&i| expected(i).addresses > 0 && expected(i).payment_cards > 0)
+        .unwrap();
+    let key = Value::Int(i64::try_from(i).unwrap());
+    let postal = rows(&connector, "address", &["postal_code"], "customer_id", key.clone()).await;
+    let Value::Text(postal) = postal[0][0].clone() else { panic!("postal code") };
+    let card = rows(&connector, "payment_card", &["last4"], "customer_id", key).await;
+    let Value::Text(last4) = card[0][0].clone() else { panic!("last4") };
+    let claim = |kind: &str, value: &str| ombud_core::verification::Claim {
+        kind: kind.to_owned(),
+        value: Sensitive::new(value.to_owned()),
+    };
+
+    // Another customer's details do not verify this one.
+    let other = app
+        .submit(request_for(RequestType::Know, &customer_email(i + 1)), &Actor::Subject)
+        .await
+        .unwrap();
+    let outcome = app
+        .verify_data_points(
+            other.id,
+            vec![claim("postal_code", &postal), claim("last4", &last4)],
+            None,
+            &Actor::Subject,
+        )
+        .await
+        .unwrap();
+    assert!(
+        !matches!(outcome, ombud_app::requests::VerificationOutcome::Verified { .. }),
+        "{outcome:?}"
+    );
+
+    let own = app
+        .submit(request_for(RequestType::Know, &customer_email(i)), &Actor::Subject)
+        .await
+        .unwrap();
+    let outcome = app
+        .verify_data_points(
+            own.id,
+            vec![claim("postal_code", &postal), claim("last4", &last4)],
+            None,
+            &Actor::Subject,
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(outcome, ombud_app::requests::VerificationOutcome::Verified { .. }),
+        "{outcome:?}"
+    );
+});
