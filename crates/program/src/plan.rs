@@ -8,13 +8,19 @@
 //!
 //! - **Down** (a table whose column references a visited table's column) is always
 //!   followed: the rows of `orders` whose `customer_id` is the person's id are theirs.
+//!   A declared reference therefore says "this row belongs to the person of the row
+//!   it points to"; a column that merely mentions someone (the customer who referred
+//!   this one) must not be declared under `references`.
 //! - **Up** (from a table to the table its column references) is followed only from a
-//!   table where the identity itself was found: the identity lives in a child table
-//!   (a phone number on `address`) and the parent row is the person's record. Further
-//!   up, a reference usually names someone else (the agent who handled a ticket, the
-//!   customer who referred this one), so it is not followed and the plan says so.
-//! - A table reached by several references reads the union of all of them whose
-//!   source comes earlier in the plan; each table is still read once.
+//!   table where the identity itself was found, and only through a reference column
+//!   the manifest also declares as an identity of that table (`identity: { user_id:
+//!   user_id }`): the column says whose row it is, so the parent row is the person's
+//!   record. Any other upward reference may name another person (the account manager
+//!   of a customer), and following it and then down again would reach everyone that
+//!   person touched; it is not followed and the plan says so.
+//! - Tables are read parents first (a table after every planned table it references),
+//!   so a table reached by several references reads the union of all of them; each
+//!   table is still read once. Only a reference cycle leaves an edge unfollowed.
 //! - Self-references (`customer.referred_by → customer.id`) are never followed.
 //!
 //! Erasure runs after every read, children before parents so foreign keys hold. A
@@ -23,7 +29,7 @@
 //! `ON DELETE CASCADE`, destroy rows the law lets the business keep; the plan refuses
 //! it and says how to declare it instead.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 
 use ombud_core::Reference as _;
@@ -33,7 +39,8 @@ use ombud_core::{Engine, ErasureStrategy, IdentityKind, RetentionReason, SystemR
 use crate::Program;
 use crate::model::{SystemKind, Table};
 
-const UPWARD_ONLY_FROM_IDENTITY: &str = "followed upward only from a table where the identity was found; further up a reference usually names another person";
+const UPWARD_ONLY_FROM_IDENTITY: &str = "followed upward only from a table where the identity was found, through a column also declared as its identity; otherwise it may name another person";
+const IN_A_CYCLE: &str = "part of a reference cycle; the other direction is followed";
 
 /// The plan for one database system.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -235,13 +242,21 @@ pub fn compile(
             queue.push_back(t);
         }
     }
+    // Up only from an identity table, through a column it declares as an identity.
+    let up_allowed = |from: usize, column: &str| {
+        roots[from] && tables[from].identity.iter().any(|(c, _)| c == column)
+    };
+    let mut reached_up: Vec<Option<usize>> = vec![None; tables.len()];
     while let Some(t) = queue.pop_front() {
-        for (from, _, to, _) in &edges {
+        for (from, column, to, _) in &edges {
             // Down: a table referencing `t`.
             let next = if *to == t && *from != t {
                 Some(*from)
-            } else if *from == t && *to != t && roots[t] {
+            } else if *from == t && *to != t && up_allowed(t, column) {
                 // Up, from a table where the identity itself was found.
+                if step_of[*to].is_none() {
+                    reached_up[*to] = Some(t);
+                }
                 Some(*to)
             } else {
                 None
@@ -256,6 +271,10 @@ pub fn compile(
         }
     }
 
+    let order = read_order(&order, &edges, &reached_up);
+    for (s, &t) in order.iter().enumerate() {
+        step_of[t] = Some(s);
+    }
     let mut steps: Vec<Step> = order
         .iter()
         .map(|&t| {
@@ -308,7 +327,7 @@ pub fn compile(
                 column: column.clone(),
                 upward: false,
             });
-        } else if roots[*from] {
+        } else if up_allowed(*from, column) {
             // Up from an identity table to the record it belongs to.
             steps[to_step].sources.push(Source::Reference {
                 from_step,
@@ -321,7 +340,11 @@ pub fn compile(
                 table: tables[*from].name.clone(),
                 column: column.clone(),
                 target_table: tables[*to].name.clone(),
-                reason: UPWARD_ONLY_FROM_IDENTITY,
+                reason: if reached_up[*to] == Some(*from) || !up_allowed(*from, column) {
+                    UPWARD_ONLY_FROM_IDENTITY
+                } else {
+                    IN_A_CYCLE
+                },
             });
         }
     }
@@ -372,6 +395,45 @@ pub fn compile(
         cycles,
         erasure_problems,
     })
+}
+
+/// The order tables are read in: each after every planned table it references (so
+/// its downward sources are all read first), except that a table reached upward comes
+/// after the identity table it was reached from. Ties keep breadth-first order; a
+/// cycle is broken in breadth-first order too.
+fn read_order(
+    bfs: &[usize],
+    edges: &[(usize, String, usize, String)],
+    reached_up: &[Option<usize>],
+) -> Vec<usize> {
+    let planned: BTreeSet<usize> = bfs.iter().copied().collect();
+    // before[t]: the tables that must be read before t.
+    let mut before: BTreeMap<usize, BTreeSet<usize>> =
+        bfs.iter().map(|&t| (t, BTreeSet::new())).collect();
+    for (from, _, to, _) in edges {
+        if from == to || !planned.contains(from) || !planned.contains(to) {
+            continue;
+        }
+        if reached_up[*to] == Some(*from) {
+            before.entry(*to).or_default().insert(*from);
+        } else {
+            before.entry(*from).or_default().insert(*to);
+        }
+    }
+    let mut done: BTreeSet<usize> = BTreeSet::new();
+    let mut order = Vec::with_capacity(bfs.len());
+    while order.len() < bfs.len() {
+        let ready = bfs.iter().copied().find(|t| {
+            !done.contains(t) && before.get(t).is_none_or(|b| b.iter().all(|p| done.contains(p)))
+        });
+        // In a cycle nothing is ready: take the first remaining in breadth-first order.
+        let Some(next) = ready.or_else(|| bfs.iter().copied().find(|t| !done.contains(t))) else {
+            break;
+        };
+        done.insert(next);
+        order.push(next);
+    }
+    order
 }
 
 /// The database systems a request is planned over, in declaration order, and the
@@ -510,6 +572,20 @@ fn erasure_problems(
     tables: &[Table],
 ) -> Vec<String> {
     let mut problems = Vec::new();
+    for step in steps {
+        let Action::Overwrite(_) = &step.action else { continue };
+        let table = &tables[step.table_index];
+        for (column, _) in &step.personal {
+            let key = table.primary_key.as_deref() == Some(column.as_str())
+                || table.references.iter().any(|r| r.column == *column);
+            if key {
+                problems.push(format!(
+                    "system `{system_id}`: `{}.{column}` holds personal data but is a key, which overwriting leaves as it is; erase `{}` with strategy delete",
+                    step.table, step.table
+                ));
+            }
+        }
+    }
     for (from, column, to, _) in edges {
         if from == to {
             continue;

@@ -29,6 +29,10 @@ pub struct TableOutcome {
     pub rows_touched: u64,
     /// Rows found but left: kept under an exception, already erased, or undeclared.
     pub rows_left: u64,
+    /// Rows found that should have been erased and were not (a key the database no
+    /// longer matched, a row without a key): the request is not done while any remain.
+    #[serde(default)]
+    pub rows_missed: u64,
     /// The exception codes, for kept rows, one per law.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub exceptions: Vec<String>,
@@ -88,15 +92,12 @@ pub fn replacement(
         out.truncate(width.max(prefix.len() + 1));
         Value::Text(out)
     };
-    let number = |bytes: &[u8]| {
-        let mut eight = [0u8; 8];
-        for (slot, byte) in eight.iter_mut().zip(bytes) {
-            *slot = *byte;
-        }
-        // Positive and below 2^53, so it fits any integer column that held the value's
-        // magnitude and survives a round trip through JSON.
-        Value::Int(i64::from_le_bytes(eight) & ((1 << 53) - 1))
-    };
+    // Numbers, booleans and bytes cannot carry a mark that says "erased", so a keyed
+    // hash or a random value there would change again on every repeat and a repeated
+    // erasure could not tell done from not done: they get the fixed mask instead (0,
+    // false, empty), which is recognized. Text shorter than a mark gets the mask too,
+    // so the replacement always fits the column the value came from.
+    let short = matches!(value, Value::Text(t) if t.chars().count() < 3);
     match strategy {
         ErasureStrategy::Delete => None,
         ErasureStrategy::Null => Some(Value::Null),
@@ -104,35 +105,20 @@ pub fn replacement(
             let masked = mask(value);
             (masked != *value).then_some(masked)
         }
+        ErasureStrategy::Hash | ErasureStrategy::Random
+            if short || !matches!(value, Value::Text(_)) =>
+        {
+            let masked = mask(value);
+            (masked != *value).then_some(masked)
+        }
         ErasureStrategy::Hash => {
             let input = key_text(value);
-            let hex = scrambler.keyed_hash_hex("erasure_hash", input.as_bytes());
-            Some(match value {
-                Value::Int(_) | Value::Float(_) => number(&from_hex(&hex)),
-                Value::Bool(_) => Value::Bool(false),
-                Value::Bytes(_) => Value::Bytes(from_hex(&hex)),
-                _ => marked("h$", hex),
-            })
+            Some(marked("h$", scrambler.keyed_hash_hex("erasure_hash", input.as_bytes())))
         }
         ErasureStrategy::Random => {
-            let bytes = scrambler.random_bytes(32);
-            Some(match value {
-                Value::Int(_) | Value::Float(_) => number(&bytes),
-                Value::Bool(_) => Value::Bool(false),
-                Value::Bytes(_) => Value::Bytes(bytes),
-                _ => marked("r$", super::collect::hex(&bytes)),
-            })
+            Some(marked("r$", super::collect::hex(&scrambler.random_bytes(32))))
         }
     }
-}
-
-fn from_hex(hex: &str) -> Vec<u8> {
-    hex.as_bytes()
-        .chunks(2)
-        .filter_map(|pair| {
-            std::str::from_utf8(pair).ok().and_then(|p| u8::from_str_radix(p, 16).ok())
-        })
-        .collect()
 }
 
 /// Applies the plan's erasure to the rows read, in the plan's erase order, inside `tx`.
@@ -153,6 +139,7 @@ pub async fn apply(
             action: "path",
             rows_touched: 0,
             rows_left: 0,
+            rows_missed: 0,
             exceptions: Vec::new(),
             columns: Vec::new(),
             key_hashes: Vec::new(),
@@ -186,9 +173,15 @@ pub async fn apply(
                             system: plan.system.clone(),
                             table: step.table.clone(),
                         })?;
-                    let keys: Vec<Value> = rows.rows.iter().filter_map(key_of).collect();
+                    let keys: Vec<Value> = rows
+                        .rows
+                        .iter()
+                        .filter_map(key_of)
+                        .filter(|k| !matches!(k, Value::Null))
+                        .collect();
                     outcome.rows_touched =
                         tx.delete(&step.table, key_column, &keys).await.map_err(connect)?;
+                    outcome.rows_missed = found.saturating_sub(outcome.rows_touched);
                     outcome.key_hashes = keys.iter().map(hash_key).collect();
                 }
             }
@@ -205,7 +198,10 @@ pub async fn apply(
                         table: step.table.clone(),
                     })?;
                 for row in &rows.rows {
-                    let Some(key) = key_of(row) else { continue };
+                    let Some(key) = key_of(row).filter(|k| !matches!(k, Value::Null)) else {
+                        outcome.rows_missed += 1;
+                        continue;
+                    };
                     let mut set: Vec<(String, Value)> = Vec::new();
                     for (column, strategy) in columns {
                         let Some(at) = rows.column(column) else { continue };
@@ -217,11 +213,16 @@ pub async fn apply(
                         outcome.rows_left += 1;
                         continue;
                     }
-                    outcome.rows_touched += tx
+                    let changed = tx
                         .update_row(&step.table, &set, key_column, &key)
                         .await
                         .map_err(connect)?;
-                    outcome.key_hashes.push(hash_key(&key));
+                    if changed == 0 {
+                        outcome.rows_missed += 1;
+                    } else {
+                        outcome.rows_touched += changed;
+                        outcome.key_hashes.push(hash_key(&key));
+                    }
                 }
             }
         }
@@ -275,14 +276,19 @@ mod tests {
     }
 
     #[test]
-    fn numbers_are_replaced_by_numbers() {
-        assert_eq!(
-            replacement(ErasureStrategy::Mask, &Value::Int(42), &Fixed),
-            Some(Value::Int(0))
-        );
-        assert!(
-            matches!(replacement(ErasureStrategy::Hash, &Value::Int(42), &Fixed), Some(Value::Int(n)) if n >= 0)
-        );
+    fn numbers_are_masked_and_recognized_the_second_time() {
+        // A keyed hash or random number could not be told from a real one on a repeat.
+        for strategy in [ErasureStrategy::Mask, ErasureStrategy::Hash, ErasureStrategy::Random] {
+            assert_eq!(replacement(strategy, &Value::Int(42), &Fixed), Some(Value::Int(0)));
+            assert_eq!(replacement(strategy, &Value::Int(0), &Fixed), None, "{strategy:?}");
+        }
+        for strategy in [ErasureStrategy::Hash, ErasureStrategy::Random] {
+            assert_eq!(
+                replacement(strategy, &text("AB"), &Fixed),
+                Some(text("**")),
+                "{strategy:?}"
+            );
+        }
         assert_eq!(replacement(ErasureStrategy::Null, &Value::Null, &Fixed), None);
     }
 }

@@ -32,14 +32,14 @@ impl DatabaseLookup {
     }
 }
 
-fn identities(query: &LookupQuery) -> Vec<Identity> {
+fn identities(query: &LookupQuery, program: &ombud_program::Program) -> Vec<Identity> {
     let own = |kind, value: &Sensitive<String>| Identity { kind, value: value.clone() };
     if let Some(email) = &query.email {
         vec![own(IdentityKind::Email, email)]
     } else if let Some(phone) = &query.phone {
         vec![own(IdentityKind::Phone, phone)]
     } else if let Some(account) = &query.account_id {
-        vec![own(IdentityKind::CustomerId, account), own(IdentityKind::UserId, account)]
+        vec![own(super::account_kind(program), account)]
     } else {
         Vec::new()
     }
@@ -48,7 +48,7 @@ fn identities(query: &LookupQuery) -> Vec<Identity> {
 impl SubjectLookup for DatabaseLookup {
     fn held<'a>(&'a self, query: &'a LookupQuery, kinds: &'a [String]) -> LookupFuture<'a> {
         Box::pin(async move {
-            let identities = identities(query);
+            let identities = identities(query, &self.fulfilment.program);
             if identities.is_empty() {
                 return Ok(Vec::new());
             }

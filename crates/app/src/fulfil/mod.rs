@@ -128,7 +128,9 @@ impl From<FulfilError> for AppError {
             FulfilError::Connect { error: e, .. } if ombud_connect::is_transient(e) => {
                 AppError::Unavailable(error.to_string())
             }
-            FulfilError::Connect { .. } => AppError::Unavailable(error.to_string()),
+            // A missing table, a refused statement, a login refused: retrying will not
+            // help; a person has to fix the manifest or the database.
+            FulfilError::Connect { .. } => AppError::Invalid(error.to_string()),
             FulfilError::TooManyRows { .. } | FulfilError::NoPrimaryKey { .. } => {
                 AppError::Invalid(error.to_string())
             }
@@ -139,17 +141,30 @@ impl From<FulfilError> for AppError {
 /// The identities fulfilment looks for, from a request's subject: the one identifier
 /// the answer goes to (the same rule as verification, `LookupQuery::for_subject`), so
 /// giving someone else's phone number beside one's own address reaches nobody else.
-pub fn identities_of(subject: &Subject) -> Vec<Identity> {
+pub fn identities_of(program: &Program, subject: &Subject) -> Vec<Identity> {
     let own = |kind, value: &str| Identity { kind, value: Sensitive::new(value.to_owned()) };
     if let Some(email) = subject.email.as_deref() {
         vec![own(IdentityKind::Email, email)]
     } else if let Some(phone) = subject.phone.as_deref() {
         vec![own(IdentityKind::Phone, phone)]
     } else if let Some(account) = subject.account_id.as_deref() {
-        vec![own(IdentityKind::CustomerId, account), own(IdentityKind::UserId, account)]
+        vec![own(account_kind(program), account)]
     } else {
         Vec::new()
     }
+}
+
+/// Which identity kind an account id is: the business's customer number when the
+/// program declares one, else its user id — one kind, never both, so a customer 42
+/// and a user 42 who are different people are never taken for one.
+pub fn account_kind(program: &Program) -> IdentityKind {
+    let declares_customer_id = program.systems.iter().any(|s| match &s.kind {
+        ombud_program::model::SystemKind::Database { tables, .. } => {
+            tables.iter().any(|t| t.identity.iter().any(|(_, k)| *k == IdentityKind::CustomerId))
+        }
+        ombud_program::model::SystemKind::ServiceProvider { .. } => false,
+    });
+    if declares_customer_id { IdentityKind::CustomerId } else { IdentityKind::UserId }
 }
 
 fn kinds(identities: &[Identity]) -> Vec<IdentityKind> {
@@ -382,7 +397,7 @@ impl App {
             }
         };
         ready_to_fulfil(record.request.status, id)?;
-        let identities = identities_of(&subject);
+        let identities = identities_of(&self.fulfilment()?.program, &subject);
         if identities.is_empty() {
             return Err(AppError::Invalid(format!(
                 "request {id} names no email, phone or account id to look for"
@@ -391,6 +406,16 @@ impl App {
         let data = self.gather(&identities).await?;
         let now = self.now();
         let (_, left_out) = plan::database_systems(&fulfilment.program);
+        // A system with no identity column of this kind was not searched: saying "we
+        // found nothing" there would be untrue.
+        let (mut searchable, mut unsearchable) = (Vec::new(), Vec::new());
+        for system in self.planned_systems()? {
+            if self.plan(&system, &identities)?.steps.is_empty() {
+                unsearchable.push(system);
+            } else {
+                searchable.push(system);
+            }
+        }
         let facts = RequestFacts {
             reference: id.to_string(),
             request_type: record.request.effective_type,
@@ -398,10 +423,17 @@ impl App {
             received_on: record.request.received_at.to_zoned(TimeZone::UTC).date().to_string(),
             generated_at: now.to_string(),
             generated_at_unix_s: now.as_second(),
-            searched_systems: self.planned_systems()?,
+            searched_systems: searchable.clone(),
             not_searched: left_out
                 .iter()
                 .map(|(s, why)| ((*s).to_owned(), (*why).to_owned()))
+                .chain(unsearchable.iter().map(|s| {
+                    (
+                        s.clone(),
+                        "holds no identity of the kind the request was verified with, so it could not be searched"
+                            .to_owned(),
+                    )
+                }))
                 .collect(),
         };
         let package =
@@ -546,7 +578,7 @@ impl App {
             });
         }
         ready_to_fulfil(record.request.status, id)?;
-        let identities = identities_of(&subject);
+        let identities = identities_of(&self.fulfilment()?.program, &subject);
         if identities.is_empty() {
             return Err(AppError::Invalid(format!(
                 "request {id} names no email, phone or account id to look for"
@@ -560,6 +592,27 @@ impl App {
         let (outcomes, wtx) = self.erase_in_tx(connector, &plan, &identities).await?;
         let touched: u64 = outcomes.iter().map(|o| o.rows_touched).sum();
         let now = self.now();
+        // Read the receipts again now that the rows are locked: another worker (a job,
+        // the command line) may have erased and written its receipt meanwhile, and a
+        // receipt of zero rows must never replace the true one.
+        let earlier = if earlier.is_none() && touched == 0 {
+            let mut tx = self.store().read().await?;
+            tx.receipts(id).await?.into_iter().find(|r| r.system_id == system)
+        } else {
+            earlier
+        };
+        if let Some(receipt) = earlier.as_ref().filter(|r| r.committed && touched == 0) {
+            wtx.rollback()
+                .await
+                .map_err(|e| FulfilError::Connect { system: system.to_owned(), error: e })?;
+            return Ok(SystemErasure {
+                system: system.to_owned(),
+                tables: serde_json::from_str::<ReceiptDoc>(&receipt.receipt_json)
+                    .map(|d| d.tables)
+                    .unwrap_or_default(),
+                already_done: true,
+            });
+        }
         if touched == 0 && earlier.is_some() {
             // The earlier attempt committed in the company database and stopped before
             // its receipt did: its receipt is the true one.
@@ -580,6 +633,7 @@ impl App {
             engine: plan.engine.id().to_owned(),
             at: now.to_string(),
             tables: outcomes.clone(),
+            unsearchable: plan.steps.is_empty(),
         };
         let json = serde_json::to_string(&doc)
             .map_err(|_| AppError::Internal("receipt not serializable".to_owned()))?;
@@ -701,6 +755,11 @@ impl App {
             let doc: ReceiptDoc = serde_json::from_str(&receipt.receipt_json).map_err(|_| {
                 AppError::Internal(format!("the receipt of {id} in `{system}` does not parse"))
             })?;
+            if doc.tables.iter().any(|t| t.rows_missed > 0) || doc.unsearchable {
+                // Rows that should have been erased and were not, or a system the
+                // verified identity cannot search: not done (nothing half-done is done).
+                unexplained = true;
+            }
             for table in doc.tables.iter().filter(|t| t.rows_left > 0) {
                 if table.action == "undeclared" {
                     undeclared = true;
@@ -775,9 +834,12 @@ impl App {
             after = Some(last.id);
             for tombstone in batch {
                 use ombud_core::Reference as _;
-                let Some(kind) = IdentityKind::from_id(&tombstone.identity_kind) else { continue };
-                let identities = vec![Identity { kind, value: tombstone.identity.clone() }];
                 summary.tombstones += 1;
+                let Some(kind) = IdentityKind::from_id(&tombstone.identity_kind) else {
+                    summary.unknown_kinds += 1;
+                    continue;
+                };
+                let identities = vec![Identity { kind, value: tombstone.identity.clone() }];
                 for system in tombstone.systems.split(',').filter(|s| !s.is_empty()) {
                     let plan = match self.plan(system, &identities) {
                         Ok(plan) if plan.erasure_problems.is_empty() => plan,
@@ -786,12 +848,21 @@ impl App {
                             continue;
                         }
                     };
-                    let connector = self.connector(system)?;
-                    let (outcomes, wtx) = self.erase_in_tx(connector, &plan, &identities).await?;
-                    wtx.commit().await.map_err(|e| FulfilError::Connect {
-                        system: system.to_owned(),
-                        error: e,
-                    })?;
+                    // One system down must not stop the others: it is listed as skipped
+                    // and the replay is run again once it is back.
+                    let Ok(connector) = self.connector(system) else {
+                        summary.skipped.push(system.to_owned());
+                        continue;
+                    };
+                    let Ok((outcomes, wtx)) = self.erase_in_tx(connector, &plan, &identities).await
+                    else {
+                        summary.skipped.push(system.to_owned());
+                        continue;
+                    };
+                    if wtx.commit().await.is_err() {
+                        summary.skipped.push(system.to_owned());
+                        continue;
+                    }
                     let rows: u64 = outcomes.iter().map(|o| o.rows_touched).sum();
                     summary.rows_touched += rows;
                     if rows > 0 {
@@ -835,7 +906,7 @@ impl App {
             return Err(AppError::Invalid(format!("request {id} is not a request to correct")));
         }
         ready_to_fulfil(record.request.status, id)?;
-        let identities = identities_of(&subject);
+        let identities = identities_of(&self.fulfilment()?.program, &subject);
         let mut done = Vec::new();
         let mut by_system: BTreeMap<&str, Vec<&Correction>> = BTreeMap::new();
         for correction in corrections {
@@ -897,25 +968,28 @@ impl App {
                 ));
             }
             wtx.commit().await.map_err(connect)?;
+            // Each system's correction is recorded as soon as it is committed, so a later
+            // system's failure never leaves a change without its record (R-102).
+            let now = self.now();
+            let mut tx = self.store().begin().await?;
+            let documents: Vec<String> =
+                tx.documents(id).await?.iter().map(|d| d.id.to_string()).collect();
+            let fields: Vec<serde_json::Value> = done
+                .iter()
+                .filter(|(s, _, _, _)| s == system)
+                .map(|(s, t, c, n)| json!({ "system": s, "table": t, "column": c, "rows": n }))
+                .collect();
+            self.audit(
+                &mut tx,
+                now,
+                actor,
+                "fulfil.corrected",
+                Some(id),
+                &json!({ "fields": fields, "documents": documents }),
+            )
+            .await?;
+            tx.commit().await?;
         }
-        let now = self.now();
-        let mut tx = self.store().begin().await?;
-        let documents: Vec<String> =
-            tx.documents(id).await?.iter().map(|d| d.id.to_string()).collect();
-        let fields: Vec<serde_json::Value> = done
-            .iter()
-            .map(|(s, t, c, n)| json!({ "system": s, "table": t, "column": c, "rows": n }))
-            .collect();
-        self.audit(
-            &mut tx,
-            now,
-            actor,
-            "fulfil.corrected",
-            Some(id),
-            &json!({ "fields": fields, "documents": documents }),
-        )
-        .await?;
-        tx.commit().await?;
         Ok(done)
     }
 
@@ -929,12 +1003,18 @@ impl App {
         table: &str,
         column: &str,
         candidate: &Sensitive<String>,
+        actor: &Actor,
     ) -> Result<bool, AppError> {
-        let subject = {
+        // Only for a verified request: otherwise naming someone's email would make this
+        // a yes/no oracle on their sensitive values.
+        let (record, subject) = {
             let mut tx = self.store().read().await?;
-            tx.subject(id).await?
+            let record =
+                tx.request(id).await.map_err(|_| AppError::NotFound(format!("no request {id}")))?;
+            (record, tx.subject(id).await?)
         };
-        let identities = identities_of(&subject);
+        ready_to_fulfil(record.request.status, id)?;
+        let identities = identities_of(&self.fulfilment()?.program, &subject);
         let plan = self.plan(system, &identities)?;
         let Some(s) = plan.steps.iter().position(|s| s.table == table) else { return Ok(false) };
         if !plan.steps[s].personal.iter().any(|(c, _)| c == column) {
@@ -958,7 +1038,7 @@ impl App {
         self.audit(
             &mut tx,
             now,
-            &Actor::Subject,
+            actor,
             "fulfil.value_confirmed",
             Some(id),
             &json!({ "system": system, "table": table, "column": column }),
@@ -976,8 +1056,10 @@ pub struct ReplaySummary {
     pub tombstones: u64,
     /// Rows erased again.
     pub rows_touched: u64,
-    /// Systems skipped (no longer planned, or unsafe to erase).
+    /// Systems skipped (no longer planned, unsafe to erase, or unreachable: run again).
     pub skipped: Vec<String>,
+    /// Tombstones of an identity kind this ombud does not know (written by a newer one).
+    pub unknown_kinds: u64,
 }
 
 /// The receipt document stored with each erasure (no values, R-094).
@@ -996,6 +1078,10 @@ pub struct ReceiptDoc {
     /// Per table.
     #[serde(default, deserialize_with = "tables_in")]
     pub tables: Vec<TableOutcome>,
+    /// The system has no identity column of the kind the request was verified with:
+    /// nothing could be searched, which is not the same as nothing found.
+    #[serde(default)]
+    pub unsearchable: bool,
 }
 
 fn tables_in<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<TableOutcome>, D::Error> {
@@ -1005,6 +1091,8 @@ fn tables_in<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<TableOutcome>
         action: String,
         rows_touched: u64,
         rows_left: u64,
+        #[serde(default)]
+        rows_missed: u64,
         #[serde(default)]
         exceptions: Vec<String>,
         #[serde(default)]
@@ -1024,6 +1112,7 @@ fn tables_in<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<TableOutcome>
             },
             rows_touched: r.rows_touched,
             rows_left: r.rows_left,
+            rows_missed: r.rows_missed,
             exceptions: r.exceptions,
             columns: Vec::new(),
             key_hashes: r.key_hashes,

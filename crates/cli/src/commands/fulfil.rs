@@ -162,7 +162,8 @@ async fn fulfil_inner(
     let id = parse_id(request)?;
     if let Some(confirm) = &args.confirm {
         let c = parse_correction(confirm)?;
-        let matches = app.confirm_value(id, &c.system, &c.table, &c.column, &c.value).await?;
+        let matches =
+            app.confirm_value(id, &c.system, &c.table, &c.column, &c.value, actor).await?;
         out_line(if matches { "matches what is held" } else { "does not match what is held" })?;
         return Ok(ExitCode::from(if matches { EXIT_OK } else { EXIT_ERRORS }));
     }

@@ -128,10 +128,59 @@ fn upward_references_are_followed_only_from_identity_tables() {
         table("agent", &[], &[]),
         table("ticket", &[], &[("customer_id", "customer", "id"), ("agent_id", "agent", "id")]),
     ]);
+    // (ticket is not an identity table, so its agent_id never leads up.)
     assert_eq!(names(&program, &[IdentityKind::Email]), ["customer", "ticket"]);
     let plan = compile(&program, "db", &[IdentityKind::Email]).unwrap();
     assert_eq!(plan.not_followed.len(), 1);
     assert_eq!(plan.not_followed[0].target_table, "agent");
+}
+
+#[test]
+fn going_up_needs_a_column_that_says_whose_row_it_is() {
+    // customer.account_manager_id -> employee: up and then down again would read every
+    // ticket the manager handled. Only a column declared as an identity leads up.
+    // Employees are not found by a customer's email, so nothing of theirs is read.
+    let program = with_system(vec![
+        table(
+            "customer",
+            &[("email", IdentityKind::Email)],
+            &[("account_manager_id", "employee", "id")],
+        ),
+        table("employee", &[], &[]),
+        table("ticket", &[], &[("agent_id", "employee", "id"), ("customer_id", "customer", "id")]),
+    ]);
+    assert_eq!(names(&program, &[IdentityKind::Email]), ["customer", "ticket"]);
+    let plan = compile(&program, "db", &[IdentityKind::Email]).unwrap();
+    let ticket = plan.steps.iter().find(|s| s.table == "ticket").unwrap();
+    assert_eq!(ticket.sources.len(), 1, "tickets only through their customer");
+}
+
+#[test]
+fn a_table_is_read_after_every_table_it_references() {
+    // ticket is declared before orders, and references both customer and orders:
+    // tickets linked only by their order are found too.
+    let program = with_system(vec![
+        table("customer", &[("email", IdentityKind::Email)], &[]),
+        table("ticket", &[], &[("customer_id", "customer", "id"), ("order_id", "orders", "id")]),
+        table("orders", &[], &[("customer_id", "customer", "id")]),
+    ]);
+    assert_eq!(names(&program, &[IdentityKind::Email]), ["customer", "orders", "ticket"]);
+    let plan = compile(&program, "db", &[IdentityKind::Email]).unwrap();
+    assert_eq!(plan.steps[2].sources.len(), 2);
+    assert!(plan.not_followed.is_empty());
+}
+
+#[test]
+fn a_personal_key_column_cannot_be_overwritten() {
+    let mut newsletter = table("newsletter", &[("email", IdentityKind::Email)], &[]);
+    newsletter.primary_key = Some("email".into());
+    newsletter.erase = Some(ErasureStrategy::Hash);
+    newsletter.columns =
+        vec![Column { name: "email".into(), category: 0, span: Default::default() }];
+    let program = with_system(vec![newsletter]);
+    let plan = compile(&program, "db", &[IdentityKind::Email]).unwrap();
+    assert_eq!(plan.erasure_problems.len(), 1);
+    assert!(plan.erasure_problems[0].contains("is a key"));
 }
 
 #[test]
