@@ -488,18 +488,18 @@ impl Connector {
         let begun = match self.inner.engine {
             Engine::Postgres => conn.execute_static("BEGIN READ WRITE", limit).await,
             Engine::Mysql => conn.execute_static("START TRANSACTION READ WRITE", limit).await,
-            Engine::Sqlite => match {
+            Engine::Sqlite => {
                 // From here the connection may be writable: if this future is dropped
                 // while BEGIN waits for the lock, it must be closed, not pooled. (A
                 // SQLite connection is a file handle; reopening it is cheap.)
                 conn.close_on_drop();
-                conn.execute_static("PRAGMA query_only = OFF", limit).await
-            } {
-                // IMMEDIATE takes the write lock now, so rows read in the
-                // transaction cannot change before it writes.
-                Ok(()) => conn.execute_static("BEGIN IMMEDIATE", limit).await,
-                Err(error) => Err(error),
-            },
+                match conn.execute_static("PRAGMA query_only = OFF", limit).await {
+                    // IMMEDIATE takes the write lock now, so rows read in the
+                    // transaction cannot change before it writes.
+                    Ok(()) => conn.execute_static("BEGIN IMMEDIATE", limit).await,
+                    Err(error) => Err(error),
+                }
+            }
         };
         if let Err(error) = begun {
             // Perhaps half-begun (SQLite's query_only already off): never back to the pool.
