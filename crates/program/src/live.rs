@@ -860,7 +860,7 @@ const CLOSEST_CELLS_MAX: u64 = 20_000_000;
 /// without an index (L039).
 ///
 /// These lints need the live database, so [`crate::check`] never runs them; the CLI
-/// runs them for `ombud systems check` and `ombud check --systems`. Diagnostics point
+/// runs them for `ombud systems check`. Diagnostics point
 /// at the manifest's declarations and are sorted by position.
 pub fn check_system(program: &Program, system_id: &str, schema: &LiveSchema) -> Vec<Diagnostic> {
     let Some(system) = program.systems.iter().find(|s| s.id == system_id) else {
