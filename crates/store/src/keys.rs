@@ -244,6 +244,7 @@ pub(crate) const ENCRYPTED_COLUMNS: &[(&str, &str, &str, Option<&str>)] = &[
     ("emails", "id", "message_ct", Some("COALESCE(request_id, '-')")),
     ("erasure_tombstones", "id", "identity_ct", Some("request_id")),
     ("access_packages", "id", "content_ct", Some("request_id")),
+    ("consent_records", "id", "subject_ct", None),
 ];
 
 /// The outcome of a data-key rotation.

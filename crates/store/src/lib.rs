@@ -16,6 +16,7 @@
 //! and database error codes, never values; every write happens in a [`Tx`].
 
 pub mod audit;
+pub mod consent;
 pub mod crypto;
 pub mod documents;
 pub mod emails;

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod audit;
+mod consent;
 mod fixtures;
 mod fulfilment;
 mod jobs;
