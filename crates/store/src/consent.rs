@@ -151,7 +151,7 @@ impl Tx {
                 });
             }
         }
-        out.sort_by(|a, b| (a.at_ms, a.id).cmp(&(b.at_ms, b.id)));
+        out.sort_by_key(|r| (r.at_ms, r.id));
         out.truncate(usize::try_from(CHOICES_PER_READ_MAX).unwrap_or(usize::MAX));
         Ok(out)
     }
