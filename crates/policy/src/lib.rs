@@ -9,5 +9,7 @@
 //! **Invariant:** pure — no I/O, no clock, no dependencies.
 #![warn(missing_docs)]
 
+pub mod gpc;
 pub mod gpp;
+pub mod unsubscribe;
 pub mod usp;
