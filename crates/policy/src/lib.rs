@@ -6,7 +6,7 @@
 //! ECOSYSTEM.md §1.2 and REGULATIONS.md B9. The decision engine of issue
 //! 5 (program + consent state → snapshot → decision) will live here too.
 //!
-//! **Invariant:** pure — no I/O, no clock, no dependencies.
+//! **Invariant:** pure — no I/O, no clock; keys and `now` come in as arguments.
 #![warn(missing_docs)]
 
 pub mod gpc;
