@@ -9,5 +9,6 @@
 //! **Invariant:** pure — no I/O, no clock, no dependencies.
 #![warn(missing_docs)]
 
+pub mod decide;
 pub mod gpp;
 pub mod usp;
