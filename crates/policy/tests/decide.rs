@@ -643,6 +643,9 @@ struct Case {
     age: AgeBand,
     records: Vec<ChoiceRecord>,
     extra: ChoiceRecord,
+    /// Ask about a flow some disclosure declares (most random triples are undeclared,
+    /// and would never reach the sale and opt-in rules).
+    declared: Option<usize>,
 }
 
 fn source() -> impl Strategy<Value = Source> {
@@ -683,6 +686,7 @@ fn choice() -> impl Strategy<Value = Choice> {
             .prop_map(|(purpose, by_parent)| Choice::Consent { purpose, by_parent }),
         purpose_id().prop_map(|purpose| Choice::Withdraw { purpose }),
         any::<bool>().prop_map(|prompted| Choice::OptInRequest { prompted }),
+        Just(Choice::OptInRequest { prompted: true }),
         Just(Choice::OptInConfirm),
         Just(Choice::OptInConfirm),
         Just(Choice::ParentOptIn),
@@ -727,17 +731,21 @@ fn case(count: usize) -> impl Strategy<Value = Case> {
         age,
         prop::collection::vec(record, 0..8),
         extra,
+        prop::option::weighted(0.6, any::<prop::sample::Index>()),
     )
-        .prop_map(|(program, category, purpose, recipient, law, age, records, extra)| Case {
-            program,
-            category: category.index(1 << 16),
-            purpose: purpose.map(|i| i.index(1 << 16)),
-            recipient: recipient.map(|i| i.index(1 << 16)),
-            law,
-            age,
-            records,
-            extra,
-        })
+        .prop_map(
+            |(program, category, purpose, recipient, law, age, records, extra, declared)| Case {
+                program,
+                category: category.index(1 << 16),
+                purpose: purpose.map(|i| i.index(1 << 16)),
+                recipient: recipient.map(|i| i.index(1 << 16)),
+                law,
+                age,
+                records,
+                extra,
+                declared: declared.map(|i| i.index(1 << 16)),
+            },
+        )
 }
 
 struct World {
@@ -760,6 +768,19 @@ fn world() -> &'static World {
 
 fn query<'a>(world: &'a World, case: &Case) -> Query<'a> {
     let (categories, purposes, recipients) = &world.ids[case.program];
+    let program = &world.programs[case.program];
+    if let Some(pick) = case.declared
+        && !program.disclosures.is_empty()
+    {
+        let d = &program.disclosures[pick % program.disclosures.len()];
+        let purpose = case.purpose.map(|i| d.purposes[i % d.purposes.len()]);
+        return Query {
+            category: &program.categories[d.categories[case.category % d.categories.len()]].id,
+            purpose: purpose.map(|p| program.purposes[p].id.as_str()),
+            recipient: Some(&program.recipients[d.recipients[pick / 7 % d.recipients.len()]].id),
+            law: Law::all()[case.law],
+        };
+    }
     Query {
         category: &categories[case.category % categories.len()],
         purpose: case.purpose.map(|i| purposes[i % purposes.len()].as_str()),
