@@ -120,8 +120,8 @@ fn the_dry_run_prints_the_plan_and_counts_and_changes_nothing() {
         "--dry-run",
     ]);
     assert!(out.contains("1. customer where email = email"), "{out}");
-    assert!(out.contains(&format!("address: {} (delete)", want.addresses)), "{out}");
-    assert!(out.contains(&format!("orders: {} (keep (D8, G-b))", want.orders)), "{out}");
+    assert!(out.contains(&format!("address: {} (delete rows)", want.addresses)), "{out}");
+    assert!(out.contains(&format!("orders: {} (keep (exception D8, G-b))", want.orders)), "{out}");
     // Twice: nothing changed.
     assert_eq!(
         place.ok(&[

@@ -16,7 +16,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use ombud_core::{CcpaCategory, IdentityKind, SensitiveKind, limits};
 use serde::Deserialize;
-use serde_saphyr::{Error as YamlError, budget::Budget, options::AliasLimits};
+use serde_saphyr::Error as YamlError;
+
+use crate::parse::{strip_location_prefix as strip_location, truncate};
 
 use crate::live::{Draft, DraftTable, Proposal, Suggestion, render, shown};
 use crate::model::Program;
@@ -172,16 +174,7 @@ pub fn import_fides(
 /// dataset's own size limit. Booleans follow YAML 1.2 (`True` is true), as the
 /// Python tools that write these files do.
 fn parse(yaml: &str) -> Result<File, FidesError> {
-    let mut budget = Budget::default();
-    budget.max_depth = limits::MANIFEST_DEPTH_MAX;
-    budget.max_aliases = limits::MANIFEST_ALIASES_MAX;
-    budget.max_nodes = limits::MANIFEST_NODES_MAX;
-    budget.max_documents = 1;
-    budget.max_total_scalar_bytes = limits::FIDES_DATASET_BYTES_MAX;
-    let mut alias_limits = AliasLimits::default();
-    alias_limits.max_total_replayed_events = limits::MANIFEST_ALIAS_REPLAYED_EVENTS_MAX;
-    alias_limits.max_replay_stack_depth = 8;
-    alias_limits.max_alias_expansions_per_anchor = 64;
+    let (budget, alias_limits) = crate::parse::guards(limits::FIDES_DATASET_BYTES_MAX);
     let options = serde_saphyr::options! {
         budget: Some(budget),
         alias_limits: alias_limits,
@@ -681,31 +674,6 @@ fn map_category(key: &str) -> Mapped {
         .max_by_key(|(prefix, _)| prefix.len())
         .map(|(_, mapped)| *mapped)
         .unwrap_or(Mapped::Unknown)
-}
-
-/// The parser's sentence without its own "line N column M" wording: the error already
-/// carries the span.
-fn strip_location(text: &str) -> &str {
-    let mut text = text.strip_prefix("error: ").unwrap_or(text);
-    if let Some(rest) = text.strip_prefix("line ")
-        && let Some((_, message)) = rest.split_once(": ")
-    {
-        text = message;
-    }
-    if let Some(position) = text.rfind(" at line ")
-        && text[position..].contains(", column ")
-    {
-        text = &text[..position];
-    }
-    text
-}
-
-/// Keeps echoed parser text short, so a hostile file cannot make an error a copy of itself.
-fn truncate(text: &str) -> String {
-    const CHARS_MAX: usize = 160;
-    let mut chars = text.chars();
-    let short: String = chars.by_ref().take(CHARS_MAX).collect();
-    if chars.next().is_some() { format!("{short}…") } else { short }
 }
 
 #[cfg(test)]

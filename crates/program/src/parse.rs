@@ -66,23 +66,30 @@ pub fn decode(bytes: &[u8]) -> Result<&str, Unreadable> {
     Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
 }
 
-/// Parses manifest text. On failure, returns the one structural diagnostic serde found.
-pub fn parse(text: &str) -> Result<Manifest, Diagnostic> {
-    if text.trim().is_empty() {
-        return Err(Diagnostic::error("P001", Span::new(1, 1), "the file is empty")
-            .with_help("start with `ombud: 1`; `ombud schema` prints the full format"));
-    }
+/// The YAML guards every file ombud parses gets (the manifest, Fides datasets):
+/// nesting, nodes, aliases, alias expansion, one document, and `scalar_bytes_max`.
+pub(crate) fn guards(scalar_bytes_max: usize) -> (Budget, AliasLimits) {
     // Both structs are `#[non_exhaustive]`: start from the defaults and tighten.
     let mut budget = Budget::default();
     budget.max_depth = limits::MANIFEST_DEPTH_MAX;
     budget.max_aliases = limits::MANIFEST_ALIASES_MAX;
     budget.max_nodes = limits::MANIFEST_NODES_MAX;
     budget.max_documents = 1;
-    budget.max_total_scalar_bytes = limits::MANIFEST_BYTES_MAX;
+    budget.max_total_scalar_bytes = scalar_bytes_max;
     let mut alias_limits = AliasLimits::default();
     alias_limits.max_total_replayed_events = limits::MANIFEST_ALIAS_REPLAYED_EVENTS_MAX;
     alias_limits.max_replay_stack_depth = 8;
     alias_limits.max_alias_expansions_per_anchor = 64;
+    (budget, alias_limits)
+}
+
+/// Parses manifest text. On failure, returns the one structural diagnostic serde found.
+pub fn parse(text: &str) -> Result<Manifest, Diagnostic> {
+    if text.trim().is_empty() {
+        return Err(Diagnostic::error("P001", Span::new(1, 1), "the file is empty")
+            .with_help("start with `ombud: 1`; `ombud schema` prints the full format"));
+    }
+    let (budget, alias_limits) = guards(limits::MANIFEST_BYTES_MAX);
     let options = serde_saphyr::options! {
         budget: Some(budget),
         alias_limits: alias_limits,
@@ -211,7 +218,7 @@ fn type_help(expected: &str) -> String {
 
 /// The library's messages carry their own "line N column M" wording; the diagnostic
 /// already has the span, so keep only the sentence.
-fn strip_location_prefix(text: &str) -> &str {
+pub(crate) fn strip_location_prefix(text: &str) -> &str {
     let mut text = text.strip_prefix("error: ").unwrap_or(text);
     if let Some(rest) = text.strip_prefix("line ")
         && let Some((_, message)) = rest.split_once(": ")
@@ -228,7 +235,7 @@ fn strip_location_prefix(text: &str) -> &str {
 
 /// Error messages echo parts of the input; keep them short so a hostile file cannot
 /// turn a diagnostic into a copy of itself.
-fn truncate(text: &str) -> String {
+pub(crate) fn truncate(text: &str) -> String {
     const CHARS_MAX: usize = 120;
     let mut chars = text.chars();
     let short: String = chars.by_ref().take(CHARS_MAX).collect();

@@ -608,6 +608,26 @@ fn erasure_problems(
     problems
 }
 
+impl Action {
+    /// What erasure does, in words (`delete rows`, `keep (exception D8, G-b)`).
+    pub fn describe(&self) -> String {
+        match self {
+            Action::Delete => "delete rows".to_owned(),
+            Action::Overwrite(columns) => {
+                let list: Vec<String> =
+                    columns.iter().map(|(c, s)| format!("{c}: {}", s.id())).collect();
+                format!("overwrite {}", list.join(", "))
+            }
+            Action::Retain(reasons) => {
+                let codes: Vec<&str> = reasons.iter().map(|r| r.id()).collect();
+                format!("keep (exception {})", codes.join(", "))
+            }
+            Action::Undeclared => "nothing declared (add erase: or retain:)".to_owned(),
+            Action::PathOnly => "nothing (no personal columns)".to_owned(),
+        }
+    }
+}
+
 impl SystemPlan {
     /// A readable description of the plan, for `ombud fulfil --dry-run`.
     pub fn describe(&self) -> String {
@@ -637,20 +657,7 @@ impl SystemPlan {
             out.push_str("  erasure, in order:\n");
             for &s in &self.erase_order {
                 let step = &self.steps[s];
-                let what = match &step.action {
-                    Action::Delete => "delete rows".to_owned(),
-                    Action::Overwrite(columns) => {
-                        let list: Vec<String> =
-                            columns.iter().map(|(c, s)| format!("{c}: {}", s.id())).collect();
-                        format!("overwrite {}", list.join(", "))
-                    }
-                    Action::Retain(reasons) => {
-                        let codes: Vec<&str> = reasons.iter().map(|r| r.id()).collect();
-                        format!("keep (exception {})", codes.join(", "))
-                    }
-                    Action::Undeclared => "nothing declared (add erase: or retain:)".to_owned(),
-                    Action::PathOnly => "nothing (no personal columns)".to_owned(),
-                };
+                let what = step.action.describe();
                 out.push_str(&format!("    {}: {what}\n", step.table));
             }
         }

@@ -3,13 +3,16 @@
 //! the database is busy with the previous chunk, behind a bounded channel so memory
 //! stays at a few chunks whatever the number of customers.
 
+use std::future::Future;
 use std::io::Write as _;
+use std::sync::Arc;
 
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
 
 use crate::data::{self, Val};
-use crate::schema::Table;
-use crate::{Workload, WorkloadError};
+use crate::schema::{Ddl, Table};
+use crate::{Progress, Workload, WorkloadError};
 
 /// What a generator thread sends: chunks, then `Done` (a closed channel without
 /// `Done` means the thread stopped early).
@@ -226,6 +229,46 @@ pub(crate) const LARGEST_FIRST: [Table; 8] = [
     Table::PaymentCard,
     Table::MarketingSubscription,
 ];
+
+/// Loads (and indexes) every table, `at_once` at a time, largest first, each through
+/// `load(table, its index statements, progress)` on a connection of its own; passes
+/// progress on as it comes. Returns the rows per table, indexed by `Table as usize`.
+pub(crate) async fn load_all<F, Fut>(
+    ddl: &Ddl,
+    at_once: usize,
+    progress: &mut (dyn FnMut(Progress) + Send),
+    load: F,
+) -> Result<[u64; 8], WorkloadError>
+where
+    F: Fn(Table, Vec<String>, mpsc::UnboundedSender<Progress>) -> Fut,
+    Fut: Future<Output = Result<u64, WorkloadError>> + Send + 'static,
+{
+    let (progress_tx, mut progress_rx) = mpsc::unbounded_channel();
+    let permits = Arc::new(Semaphore::new(at_once));
+    let mut loads = JoinSet::new();
+    for table in LARGEST_FIRST {
+        let indexes: Vec<String> =
+            ddl.indexes.iter().filter(|(t, _)| *t == table).map(|(_, s)| s.clone()).collect();
+        let (permits, progress_tx) = (permits.clone(), progress_tx.clone());
+        let future = load(table, indexes, progress_tx.clone());
+        loads.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let rows = future.await?;
+            let _ = progress_tx.send(Progress::Loaded { table: table.name(), rows });
+            Ok::<_, WorkloadError>((table, rows))
+        });
+    }
+    drop(progress_tx);
+    while let Some(event) = progress_rx.recv().await {
+        progress(event);
+    }
+    let mut rows = [0u64; 8];
+    while let Some(joined) = loads.join_next().await {
+        let (table, count) = joined.map_err(|_| WorkloadError::Task { step: "load a table" })??;
+        rows[table as usize] = count;
+    }
+    Ok(rows)
+}
 
 #[cfg(test)]
 mod tests {

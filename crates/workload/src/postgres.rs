@@ -12,7 +12,7 @@ use sqlx::{AssertSqlSafe, Connection, Executor};
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
-use crate::load::{self, CopyText, LARGEST_FIRST};
+use crate::load::{self, CopyText};
 use crate::schema::{Table, ddl};
 use crate::{Engine, Progress, TABLES, Workload, WorkloadError, db_error};
 
@@ -61,30 +61,11 @@ pub(crate) async fn generate(
     progress(Progress::Created);
 
     // Load, then index, each table on its own connection.
-    let (progress_tx, mut progress_rx) = mpsc::unbounded_channel();
-    let permits = Arc::new(Semaphore::new(LOADS_AT_ONCE));
-    let mut loads = JoinSet::new();
-    for table in LARGEST_FIRST {
-        let indexes: Vec<String> =
-            ddl.indexes.iter().filter(|(t, _)| *t == table).map(|(_, s)| s.clone()).collect();
-        let (options, workload, progress_tx, permits) =
-            (options.clone(), *workload, progress_tx.clone(), permits.clone());
-        loads.spawn(async move {
-            let _permit = permits.acquire_owned().await;
-            let rows = load_table(&options, table, &workload, &indexes, &progress_tx).await?;
-            let _ = progress_tx.send(Progress::Loaded { table: table.name(), rows });
-            Ok::<_, WorkloadError>((table, rows))
-        });
-    }
-    drop(progress_tx);
-    while let Some(event) = progress_rx.recv().await {
-        progress(event);
-    }
-    let mut rows = [0u64; 8];
-    while let Some(joined) = loads.join_next().await {
-        let (table, count) = joined.map_err(|_| WorkloadError::Task { step: "load a table" })??;
-        rows[table as usize] = count;
-    }
+    let rows = load::load_all(&ddl, LOADS_AT_ONCE, progress, |table, indexes, progress_tx| {
+        let (options, workload) = (options.clone(), *workload);
+        async move { load_table(&options, table, &workload, &indexes, &progress_tx).await }
+    })
+    .await?;
 
     progress(Progress::ForeignKeys);
     for (table, statement) in &ddl.foreign_keys {

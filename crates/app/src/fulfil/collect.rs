@@ -9,6 +9,7 @@ use std::collections::HashSet;
 
 use ombud_connect::{ConnectError, Connector, Rows, Select, Value, WriteTx};
 use ombud_core::IdentityKind;
+use ombud_core::audit::to_hex;
 use ombud_core::limits::FULFIL_ROWS_PER_TABLE_MAX;
 use ombud_core::sensitive::Sensitive;
 use ombud_program::plan::{Source, SystemPlan};
@@ -85,17 +86,8 @@ pub(crate) fn key_text(value: &Value) -> String {
         Value::Int(i) => format!("i:{i}"),
         Value::Float(f) => format!("f:{f}"),
         Value::Text(t) => format!("t:{t}"),
-        Value::Bytes(b) => format!("x:{}", hex(b)),
+        Value::Bytes(b) => format!("x:{}", to_hex(b)),
     }
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        let _ = write!(out, "{byte:02x}");
-    }
-    out
 }
 
 /// The identity values to look for: the value as given and, when it differs, its

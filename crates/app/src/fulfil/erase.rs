@@ -116,7 +116,7 @@ pub fn replacement(
             Some(marked("h$", scrambler.keyed_hash_hex("erasure_hash", input.as_bytes())))
         }
         ErasureStrategy::Random => {
-            Some(marked("r$", super::collect::hex(&scrambler.random_bytes(32))))
+            Some(marked("r$", ombud_core::audit::to_hex(&scrambler.random_bytes(32))))
         }
     }
 }

@@ -16,7 +16,7 @@ use ombud_core::verification::HeldPoint;
 use ombud_program::plan;
 
 use super::Fulfilment;
-use super::collect::{Identity, Reader, collect};
+use super::collect::{Reader, collect};
 use crate::lookup::{LookupError, LookupFuture, LookupQuery, SubjectLookup};
 
 /// [`SubjectLookup`] over the program's databases.
@@ -32,23 +32,10 @@ impl DatabaseLookup {
     }
 }
 
-fn identities(query: &LookupQuery, program: &ombud_program::Program) -> Vec<Identity> {
-    let own = |kind, value: &Sensitive<String>| Identity { kind, value: value.clone() };
-    if let Some(email) = &query.email {
-        vec![own(IdentityKind::Email, email)]
-    } else if let Some(phone) = &query.phone {
-        vec![own(IdentityKind::Phone, phone)]
-    } else if let Some(account) = &query.account_id {
-        vec![own(super::account_kind(program), account)]
-    } else {
-        Vec::new()
-    }
-}
-
 impl SubjectLookup for DatabaseLookup {
     fn held<'a>(&'a self, query: &'a LookupQuery, kinds: &'a [String]) -> LookupFuture<'a> {
         Box::pin(async move {
-            let identities = identities(query, &self.fulfilment.program);
+            let identities = super::identities_for(&self.fulfilment.program, query);
             if identities.is_empty() {
                 return Ok(Vec::new());
             }

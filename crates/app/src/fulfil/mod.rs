@@ -19,13 +19,14 @@ use std::sync::Arc;
 use jiff::tz::TimeZone;
 use ombud_connect::{ConnectError, Connector, Value};
 use ombud_core::Reference as _;
+use ombud_core::audit::to_hex;
 use ombud_core::id::Id;
 use ombud_core::request::{DenialBasis, DenialReason, Event, Status};
 use ombud_core::sensitive::Sensitive;
 use ombud_core::{IdentityKind, RequestType};
 use ombud_package::{Cell, ColumnData, PackageKind, RequestFacts, TableData};
 use ombud_program::Program;
-use ombud_program::plan::{self, Action, SystemPlan};
+use ombud_program::plan::{self, SystemPlan};
 use ombud_store::fulfilment::PackageInfo;
 use ombud_store::requests::Subject;
 use serde::Serialize;
@@ -142,12 +143,22 @@ impl From<FulfilError> for AppError {
 /// the answer goes to (the same rule as verification, `LookupQuery::for_subject`), so
 /// giving someone else's phone number beside one's own address reaches nobody else.
 pub fn identities_of(program: &Program, subject: &Subject) -> Vec<Identity> {
-    let own = |kind, value: &str| Identity { kind, value: Sensitive::new(value.to_owned()) };
-    if let Some(email) = subject.email.as_deref() {
+    let query = crate::lookup::LookupQuery::for_subject(
+        subject.email.as_deref(),
+        subject.phone.as_deref(),
+        subject.account_id.as_deref(),
+    );
+    identities_for(program, &query)
+}
+
+/// The identity a lookup query names (it names one identifier: `LookupQuery::for_subject`).
+pub fn identities_for(program: &Program, query: &crate::lookup::LookupQuery) -> Vec<Identity> {
+    let own = |kind, value: &Sensitive<String>| Identity { kind, value: value.clone() };
+    if let Some(email) = &query.email {
         vec![own(IdentityKind::Email, email)]
-    } else if let Some(phone) = subject.phone.as_deref() {
+    } else if let Some(phone) = &query.phone {
         vec![own(IdentityKind::Phone, phone)]
-    } else if let Some(account) = subject.account_id.as_deref() {
+    } else if let Some(account) = &query.account_id {
         vec![own(account_kind(program), account)]
     } else {
         Vec::new()
@@ -236,7 +247,7 @@ struct StoreScrambler<'a>(&'a App);
 
 impl Scrambler for StoreScrambler<'_> {
     fn keyed_hash_hex(&self, label: &str, value: &[u8]) -> String {
-        collect::hex(&self.0.store().keys().secret_mac(label, value))
+        to_hex(&self.0.store().keys().secret_mac(label, value))
     }
 
     fn random_bytes(&self, n: usize) -> Vec<u8> {
@@ -262,24 +273,6 @@ fn cell(value: &Value) -> Cell {
         Value::Float(f) => Cell::Float(*f),
         Value::Text(t) => Cell::Text(t.clone()),
         Value::Bytes(b) => Cell::Bytes(b.clone()),
-    }
-}
-
-fn action_label(action: &Action) -> String {
-    use ombud_core::Reference as _;
-    match action {
-        Action::Delete => "delete".to_owned(),
-        Action::Overwrite(columns) => {
-            let list: Vec<String> =
-                columns.iter().map(|(c, s)| format!("{c}: {}", s.id())).collect();
-            format!("overwrite {}", list.join(", "))
-        }
-        Action::Retain(reasons) => {
-            let codes: Vec<&str> = reasons.iter().map(|r| r.id()).collect();
-            format!("keep ({})", codes.join(", "))
-        }
-        Action::Undeclared => "nothing declared".to_owned(),
-        Action::PathOnly => "path only".to_owned(),
     }
 }
 
@@ -348,7 +341,7 @@ impl App {
                                 .map(|(step, rows)| TableCount {
                                     table: step.table.clone(),
                                     rows: u64::try_from(rows.rows.len()).unwrap_or(u64::MAX),
-                                    action: action_label(&step.action),
+                                    action: step.action.describe(),
                                 })
                                 .collect();
                         }
@@ -448,7 +441,7 @@ impl App {
                 PackageKind::Categories => "categories".to_owned(),
             },
             size_bytes: u64::try_from(package.zip.len()).unwrap_or(u64::MAX),
-            sha256_hex: collect::hex(&Sha256::digest(&package.zip)),
+            sha256_hex: to_hex(&Sha256::digest(&package.zip)),
             rows_included: package.rows,
             created_at_ms: now.as_millisecond(),
             purge_at_ms: now.as_millisecond().saturating_add(fulfilment.package_lifetime_ms),
@@ -458,7 +451,7 @@ impl App {
         getrandom::fill(&mut token_bytes).map_err(|_| {
             AppError::Unavailable("no secure randomness for the download link".to_owned())
         })?;
-        let token = collect::hex(&token_bytes);
+        let token = to_hex(&token_bytes);
         let mut tx = self.store().begin().await?;
         let mut record = tx.request_for_update(id).await?;
         tx.add_package(&info, &package.zip).await?;

@@ -103,7 +103,7 @@ pub(crate) async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
         None => StoreUrl::Sqlite { path: dir.path().join("bench.db") },
     };
     let master = MasterKey::generate()?;
-    let now_ms = jiff_now_ms();
+    let now_ms = crate::clock::now_ms();
     Store::migrate(&url, &master, now_ms).await?;
     let store = Store::open(&url, &master).await?;
     let fulfilment = connect_systems(Arc::new(program), &connect).await?;
@@ -145,11 +145,6 @@ pub(crate) async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
     ))?;
     app.store().close().await;
     Ok(ExitCode::from(EXIT_OK))
-}
-
-#[allow(clippy::disallowed_methods)] // A benchmark's own bookkeeping, not a time the code under test sees.
-fn jiff_now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
 }
 
 /// A customer number in 1..=customers from a simple multiplicative hash: spread over

@@ -12,10 +12,10 @@ use ombud_app::fulfil::collect::Identity;
 use ombud_app::fulfil::{Correction, ReceiptDoc};
 use ombud_core::IdentityKind;
 use ombud_core::Reference as _;
-use ombud_core::id::Id;
 use ombud_core::limits::IDENTITY_VALUE_BYTES_MAX;
 use ombud_core::sensitive::Sensitive;
 
+use super::request::parse_id;
 use super::{EXIT_ERRORS, EXIT_OK};
 use crate::config::{AppArgs, open_app, open_app_with_systems};
 use crate::output::{err_line, out_line};
@@ -96,10 +96,6 @@ fn parse_correction(text: &str) -> anyhow::Result<Correction> {
         column: column.to_owned(),
         value: Sensitive::new(value.to_owned()),
     })
-}
-
-fn parse_id(text: &str) -> anyhow::Result<Id> {
-    Id::parse(text.trim()).with_context(|| format!("`{}` is not a request id", text.trim()))
 }
 
 pub(crate) async fn fulfil(args: FulfilArgs) -> anyhow::Result<ExitCode> {

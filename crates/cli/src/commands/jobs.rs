@@ -5,12 +5,11 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 use ombud_app::fulfil::jobs::FulfilmentJobs;
-use ombud_core::id::Id;
 use ombud_jobs::{Options, Runner};
 
+use super::request::parse_id;
 use super::{EXIT_ERRORS, EXIT_OK};
 use crate::config::{AppArgs, open_app, open_app_with_systems};
 use crate::output::{err_line, out_line};
@@ -54,11 +53,6 @@ enum JobsCommand {
     },
 }
 
-#[allow(clippy::disallowed_methods)] // The job runner's clock, injected from the cli.
-fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
-}
-
 fn random_u64() -> u64 {
     let mut bytes = [0u8; 8];
     // Jitter only: on failure a fixed value still gives a valid (unjittered) delay.
@@ -76,7 +70,7 @@ pub(crate) async fn jobs(args: JobsArgs) -> anyhow::Result<ExitCode> {
             let mut runner = Runner::new(
                 app.store().clone(),
                 &worker,
-                Arc::new(now_ms),
+                Arc::new(crate::clock::now_ms),
                 Arc::new(random_u64),
                 options,
             )
@@ -106,9 +100,8 @@ pub(crate) async fn jobs(args: JobsArgs) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(if summary.failed > 0 { EXIT_ERRORS } else { EXIT_OK }))
         }
         JobsCommand::Queue { id } => {
+            let id = parse_id(&id)?;
             let app = open_app_with_systems(&args.app).await?;
-            let id = Id::parse(id.trim())
-                .with_context(|| format!("`{}` is not a request id", id.trim()))?;
             let queued = app.queue_fulfilment(id, &ombud_app::Actor::Cli).await?;
             out_line(&format!("queued {queued} jobs for request {id}"))?;
             app.store().close().await;
@@ -118,9 +111,7 @@ pub(crate) async fn jobs(args: JobsArgs) -> anyhow::Result<ExitCode> {
             let app = open_app(&args.app).await?;
             match request {
                 Some(id) => {
-                    let Some(id) = Id::parse(id.trim()) else {
-                        bail!("`{}` is not a request id", id.trim())
-                    };
+                    let id = parse_id(&id)?;
                     for job in app.store().jobs_for_request(id).await? {
                         out_line(&format!(
                             "{} {} {} attempts {}{}",

@@ -299,7 +299,7 @@ fn parse_reference<R: Reference>(what: &str, value: &str) -> anyhow::Result<R> {
     })
 }
 
-fn parse_id(text: &str) -> anyhow::Result<Id> {
+pub(crate) fn parse_id(text: &str) -> anyhow::Result<Id> {
     Id::parse(text.trim()).ok_or_else(|| {
         anyhow::anyhow!(
             "`{text}` is not a request id (26 characters, as printed by `ombud request submit`)"

@@ -242,10 +242,10 @@ pub struct Head {
     pub hash: Hash,
 }
 
-/// A hash as 64 lowercase hexadecimal digits.
-pub fn to_hex(hash: &Hash) -> String {
+/// Bytes (a hash: 64 digits) as lowercase hexadecimal digits.
+pub fn to_hex(hash: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut text = String::with_capacity(64);
+    let mut text = String::with_capacity(hash.len() * 2);
     for byte in hash {
         text.push(char::from(DIGITS[usize::from(byte >> 4)]));
         text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
