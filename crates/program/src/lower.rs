@@ -897,6 +897,7 @@ impl Lowerer {
             contract: v.contract,
             transfers: v.transfers.clone(),
             transfer_safeguard: v.transfer_safeguard.clone(),
+            suppression: v.suppression,
             span: v.id.span,
         }
     }

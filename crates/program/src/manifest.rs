@@ -256,6 +256,22 @@ pub struct Recipient {
     /// The safeguard for those transfers (GDPR Art 46), such as standard contractual clauses.
     #[serde(default)]
     pub transfer_safeguard: Option<String>,
+    /// How this recipient's suppression list (`ombud consent export`) gives identifiers:
+    /// `sha256` (the default: hashes of the canonical identifier, what ad platforms
+    /// match on) or `plain` (for a recipient that must know whom to stop contacting).
+    #[serde(default)]
+    pub suppression: SuppressionIdentifiers,
+}
+
+/// How a suppression list gives identifiers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SuppressionIdentifiers {
+    /// SHA-256 of the canonical identifier, in hex.
+    #[default]
+    Sha256,
+    /// The identifier itself.
+    Plain,
 }
 
 /// Which categories go to which recipients, for which purposes.

@@ -202,6 +202,8 @@ pub struct Recipient {
     pub transfers: Vec<String>,
     /// Transfer safeguard.
     pub transfer_safeguard: Option<String>,
+    /// How its suppression list gives identifiers.
+    pub suppression: crate::manifest::SuppressionIdentifiers,
     /// Where it was declared.
     pub span: Span,
 }
