@@ -14,11 +14,11 @@
 //! Pure: no I/O, no clock (times are parameters), and total: an unknown id is a denial
 //! that names it ([`Rule::UnknownId`]), never a panic.
 
-// mod board;
+mod board;
 mod snapshot;
 mod state;
 
-// pub use board::{Board, SubjectKey};
+pub use board::{Board, SubjectKey};
 pub use snapshot::Snapshot;
 pub use state::{
     ASK_AGAIN_WAIT_MS, AgeBand, Choice, ChoiceRecord, ConsentState, MARK_AT_MS_MAX, Mark,

@@ -315,6 +315,7 @@ impl Snapshot {
 }
 
 /// What [`Snapshot::prepare`] makes of a query.
+#[derive(Clone, Copy)]
 pub(super) enum Prepared<'s> {
     /// The program alone decides: the same verdict for every subject.
     Decided(Verdict),

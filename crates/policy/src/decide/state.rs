@@ -9,6 +9,7 @@
 //! and nothing a signal sends can ever opt a person in.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// Twelve months, in milliseconds, counted as 366 days: never shorter than twelve
 /// calendar months, whatever the leap years, so waiting it always satisfies.
@@ -225,8 +226,10 @@ pub struct ConsentState {
     targeted_ads: Packed,
     limit_sensitive: Packed,
     /// `None` when every field of [`Rare`] would be empty: the representation is
-    /// canonical, so the derived equality compares what the states mean.
-    rare: Option<Box<Rare>>,
+    /// canonical, so the derived equality compares what the states mean. An `Arc`, not
+    /// a `Box`: a board's copy-on-write change copies the states of a whole leaf, and
+    /// this makes each copy a count, not an allocation.
+    rare: Option<Arc<Rare>>,
     age: AgeBand,
 }
 
@@ -262,7 +265,6 @@ struct Folding {
 impl ConsentState {
     /// The state of a subject with no records and no known age, as a constant, so that
     /// a lookup that finds nobody can lend one without allocating.
-    #[allow(dead_code)] // Lent by the board, next.
     pub(super) const EMPTY: ConsentState = ConsentState {
         sale: Packed::NONE,
         sharing: Packed::NONE,
@@ -360,10 +362,11 @@ impl ConsentState {
 
     /// The heap bytes this state owns beyond its own size: the box of rare parts and
     /// the purpose ids in it (an estimate from sizes, for the board's memory report).
-    #[allow(dead_code)] // Summed by the board, next.
     pub(super) fn heap_bytes(&self) -> usize {
         self.rare.as_ref().map_or(0, |rare| {
-            size_of::<Rare>()
+            // The Arc's two counts, then the rare parts.
+            2 * size_of::<usize>()
+                + size_of::<Rare>()
                 + size_of_val::<[(Box<str>, PurposeConsent)]>(&rare.purposes)
                 + rare.purposes.iter().map(|(id, _)| id.len()).sum::<usize>()
         })
@@ -492,7 +495,7 @@ impl Folding {
                 .collect(),
         };
         if rare != Rare::default() {
-            state.rare = Some(Box::new(rare));
+            state.rare = Some(Arc::new(rare));
         }
         state
     }
