@@ -58,7 +58,7 @@ fn key() -> impl Strategy<Value = SubjectKey> {
             key[0] = a.wrapping_mul(127);
             key[1] = b;
             key[2] = c;
-            key[31] = d;
+            key[17] = d;
             key
         }),
         1 => any::<[u8; 32]>(),
