@@ -2,7 +2,7 @@
 //! events sponsor sale before and after an opt-out, SaaS analytics consent withdrawn),
 //! the GPC, minors and twelve-month rules, and property tests that `decide` agrees with
 //! a slow reference interpreter, is deterministic, and never turns a denial into an
-//! allow when an opt-out is added.
+//! allow when an opt-out is added; and that `verdict` then `explain` is `decide`.
 //!
 //! The reference interpreter reads the `Program` and the raw records directly, with
 //! straight-line `if`s and pairwise scans (no indexes, no fold), so that it checks both
@@ -11,8 +11,8 @@
 
 use ombud_core::{GdprLawfulBasis, Law, Reference};
 use ombud_policy::decide::{
-    ASK_AGAIN_WAIT_MS, AgeBand, Choice, ChoiceRecord, ConsentState, Query, Rule, Snapshot, Source,
-    date,
+    ASK_AGAIN_WAIT_MS, AgeBand, Choice, ChoiceRecord, ConsentState, Mark, Query, Rule, Snapshot,
+    Source, Verdict, date,
 };
 use ombud_program::model::MinorsSale;
 use ombud_program::{CheckOptions, Program};
@@ -598,6 +598,62 @@ fn a_limit_on_sensitive_pi_stops_uses_beyond_the_permitted_purposes() {
     assert_eq!(saas.decide(&login, &limited).rule, Rule::Allowed);
 }
 
+// ---------------------------------------------------------------------------------
+// The hot path: a verdict without words, worded later.
+// ---------------------------------------------------------------------------------
+
+#[test]
+fn a_verdict_is_small_cites_its_mark_and_is_worded_like_the_decision() {
+    assert_eq!(size_of::<Verdict>(), 24, "copied on every event: keep it small");
+    let snapshot = Snapshot::compile(&load(EVENTS));
+    let records = [record(0, Choice::OptOutOfSale, Source::Gpc)];
+    let state = ConsentState::fold(&records, AgeBand::Unknown);
+    let verdict = snapshot.verdict(&sponsor_sale(), &state);
+    assert!(!verdict.allowed);
+    assert_eq!(verdict.rule, Rule::OptedOutOfSale);
+    assert_eq!(verdict.mark(), Some(Mark { at_ms: T0, source: Source::Gpc }));
+    let explanation = snapshot.explain(&sponsor_sale(), &verdict);
+    assert_eq!(explanation, snapshot.decide(&sponsor_sale(), &state).explanation);
+    assert!(explanation.contains("on 2026-05-28 by a Global Privacy Control signal"));
+    assert_eq!(snapshot.verdict(&sponsor_sale(), &ConsentState::default()).mark(), None);
+}
+
+#[test]
+fn an_unknown_id_is_named_when_its_verdict_is_worded() {
+    let snapshot = Snapshot::compile(&load(EVENTS));
+    let state = ConsentState::default();
+    for (query, name) in [
+        (
+            Query { category: "contact_detail", ..sponsor_sale() },
+            "category with the id \"contact_detail\"",
+        ),
+        (Query { purpose: Some("sponsor"), ..sponsor_sale() }, "purpose with the id \"sponsor\""),
+        (
+            Query { recipient: Some("sponsorz"), ..sponsor_sale() },
+            "recipient with the id \"sponsorz\"",
+        ),
+    ] {
+        let verdict = snapshot.verdict(&query, &state);
+        assert_eq!(verdict.rule, Rule::UnknownId);
+        let explanation = snapshot.explain(&query, &verdict);
+        assert!(explanation.contains(name), "{explanation}");
+    }
+}
+
+#[test]
+fn a_verdict_worded_by_another_snapshot_gives_words_never_a_panic() {
+    let events = Snapshot::compile(&load(EVENTS));
+    let saas = Snapshot::compile(&load(SAAS));
+    let state =
+        ConsentState::fold(&[record(0, Choice::OptOutOfSale, Source::Form)], AgeBand::Adult);
+    for query in [sponsor_sale(), analytics()] {
+        let verdict = events.verdict(&query, &state);
+        assert!(!saas.explain(&query, &verdict).is_empty());
+        let verdict = saas.verdict(&query, &state);
+        assert!(!events.explain(&query, &verdict).is_empty());
+    }
+}
+
 #[test]
 fn dates_are_utc_calendar_days() {
     assert_eq!(date(0), "1970-01-01");
@@ -802,6 +858,19 @@ proptest! {
         prop_assert_eq!(decision.rule, expected, "{:?}", decision);
         prop_assert_eq!(decision.allowed, expected.allows());
         prop_assert!(decision.explanation.contains(decision.rule.citation()), "{:?}", decision);
+    }
+
+    #[test]
+    fn a_verdict_is_the_decision_without_its_words(case in case(8)) {
+        let world = world();
+        let q = query(world, &case);
+        let snapshot = &world.snapshots[case.program];
+        let state = ConsentState::fold(&case.records, case.age);
+        let verdict = snapshot.verdict(&q, &state);
+        let decision = snapshot.decide(&q, &state);
+        prop_assert_eq!(verdict.rule, decision.rule);
+        prop_assert_eq!(verdict.allowed, decision.allowed);
+        prop_assert_eq!(snapshot.explain(&q, &verdict), decision.explanation);
     }
 
     #[test]

@@ -4,20 +4,28 @@
 //!
 //! [`Snapshot::compile`] turns a [`Program`](ombud_program::Program) into immutable
 //! indexes once; [`ConsentState::fold`] turns one subject's choice records into their
-//! current state; [`Snapshot::decide`] combines the two without allocating anything but
-//! the explanation. The rules, in order of precedence, are in docs/decisions.md; each
-//! [`Rule`] cites the R-number of REGULATIONS.md it comes from.
+//! current state, a few words; [`Snapshot::verdict`] combines the two into a
+//! [`Verdict`] without allocating, and [`Snapshot::explain`] words it only when someone
+//! will read it ([`Snapshot::decide`] does both). A [`Board`] holds the snapshot and
+//! every subject's state, for a million subjects, swapped whole by the app. The rules,
+//! in order of precedence, are in docs/decisions.md; each [`Rule`] cites the R-number
+//! of REGULATIONS.md it comes from.
 //!
 //! Pure: no I/O, no clock (times are parameters), and total: an unknown id is a denial
 //! that names it ([`Rule::UnknownId`]), never a panic.
 
+mod board;
 mod snapshot;
 mod state;
 
+pub use board::{Board, SubjectKey};
 pub use snapshot::Snapshot;
 pub use state::{
-    ASK_AGAIN_WAIT_MS, AgeBand, Choice, ChoiceRecord, ConsentState, Mark, PurposeConsent, Source,
+    ASK_AGAIN_WAIT_MS, AgeBand, Choice, ChoiceRecord, ConsentState, MARK_AT_MS_MAX, Mark,
+    PurposeConsent, Source,
 };
+
+use state::Packed;
 
 use ombud_core::Law;
 
@@ -45,6 +53,56 @@ pub struct Decision {
     pub rule: Rule,
     /// Why, citing the R-number.
     pub explanation: String,
+}
+
+/// The answer without its words: what the hot path needs (allowed, and the rule for
+/// logs and metrics), plus what [`Snapshot::explain`] needs to word it later — the
+/// program's indices of the ids asked about and the choice the rule cites. Copied, never
+/// allocated: 24 bytes.
+///
+/// Explain a verdict with the snapshot and the query that gave it; with others the
+/// words may be wrong, but never a panic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Verdict {
+    /// Whether the use may go ahead.
+    pub allowed: bool,
+    /// The rule that decided.
+    pub rule: Rule,
+    /// The flow bits of the disclosure asked about (declared, sold, shared), or 0.
+    flow: u8,
+    /// For [`Rule::UnknownId`]: which id of the query the program does not declare.
+    unknown: IdKind,
+    /// The program's indices of the ids asked about, [`NO_INDEX`] for none.
+    category: u32,
+    purpose: u32,
+    recipient: u32,
+    /// The choice the rule cites (an opt-out, a limit, a withdrawal), if any.
+    mark: Packed,
+}
+
+/// An index that names nothing: the query named no purpose or no recipient. Never a
+/// real index, since [`Snapshot::compile`] indexes at most `u32::MAX` of each kind.
+const NO_INDEX: u32 = u32::MAX;
+
+/// The kinds of ids a query names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum IdKind {
+    Category,
+    Purpose,
+    Recipient,
+}
+
+impl Verdict {
+    /// The choice the rule cites, with its date and source: the opt-out, the limit on
+    /// sensitive PI or the withdrawal of consent that denied; `None` for other rules.
+    pub fn mark(&self) -> Option<Mark> {
+        self.mark.get()
+    }
+
+    /// The same verdict decided by another rule, citing `mark`.
+    fn by(self, rule: Rule, mark: Packed) -> Verdict {
+        Verdict { allowed: rule.allows(), rule, mark, ..self }
+    }
 }
 
 /// Every rule that can decide, in order of precedence (the first that applies decides).

@@ -1,6 +1,6 @@
 //! The program compiled for decisions: every id resolved to an index once, and every
 //! (recipient, category, purpose) flow precomputed as a few bits, so that
-//! [`Snapshot::decide`] is three hash lookups, one array read and a few comparisons.
+//! [`Snapshot::verdict`] is three hash lookups, one array read and a few comparisons.
 //!
 //! A snapshot is immutable; a new program compiles a new one, which readers pick up by
 //! swapping an `Arc` (the app's job), never by changing this one under them.
@@ -11,8 +11,10 @@ use ombud_core::{GdprLawfulBasis, Law};
 use ombud_program::Program;
 use ombud_program::model::MinorsSale;
 
-use super::state::{AgeBand, ConsentState, PurposeConsent};
-use super::{Decision, Query, Rule};
+use super::state::{AgeBand, ConsentState, Packed, PurposeConsent};
+use super::{Decision, IdKind, NO_INDEX, Query, Rule, Verdict};
+
+mod explain;
 
 /// Flow bits: some disclosure declares it.
 const DECLARED: u8 = 1;
@@ -24,10 +26,6 @@ const SHARED: u8 = 4;
 /// The GDPR Art 8 age when the program declares none (R-254: 16 unless a Member State
 /// lowers it).
 const GDPR_CONSENT_AGE_DEFAULT: u8 = 16;
-
-/// The longest id an explanation repeats: ids in a query come from other systems and
-/// may be anything, so an explanation quotes only their start.
-const QUOTED_ID_MAX: usize = 64;
 
 #[derive(Clone, Debug)]
 struct CategoryInfo {
@@ -52,9 +50,9 @@ struct PurposeInfo {
 #[derive(Clone, Debug)]
 pub struct Snapshot {
     laws: Vec<Law>,
-    category_ids: HashMap<String, usize>,
-    purpose_ids: HashMap<String, usize>,
-    recipient_ids: HashMap<String, usize>,
+    category_ids: HashMap<String, u32>,
+    purpose_ids: HashMap<String, u32>,
+    recipient_ids: HashMap<String, u32>,
     categories: Vec<CategoryInfo>,
     purposes: Vec<PurposeInfo>,
     recipient_names: Vec<String>,
@@ -118,8 +116,15 @@ impl Snapshot {
                 }
             }
         }
-        let index = |ids: Vec<&String>| -> HashMap<String, usize> {
-            ids.into_iter().enumerate().map(|(at, id)| (id.clone(), at)).collect()
+        // Indices are u32 so that a verdict stays small; a program with more than
+        // u32::MAX - 1 ids of a kind cannot be held in memory anyway, and an id past it
+        // would only be unknown, never misread.
+        let index = |ids: Vec<&String>| -> HashMap<String, u32> {
+            ids.into_iter()
+                .enumerate()
+                .filter_map(|(at, id)| Some((id.clone(), u32::try_from(at).ok()?)))
+                .filter(|&(_, at)| at != NO_INDEX)
+                .collect()
         };
         Snapshot {
             laws: program.jurisdictions.clone(),
@@ -135,234 +140,152 @@ impl Snapshot {
         }
     }
 
-    /// Decides one query for one subject. The first rule that applies decides, in the
-    /// order of [`Rule::ALL`]; see docs/decisions.md.
+    /// Decides one query for one subject and words the answer: [`Snapshot::verdict`]
+    /// then [`Snapshot::explain`]. The first rule that applies decides, in the order of
+    /// [`Rule::ALL`]; see docs/decisions.md.
     pub fn decide(&self, query: &Query<'_>, state: &ConsentState) -> Decision {
+        let verdict = self.verdict(query, state);
+        Decision {
+            allowed: verdict.allowed,
+            rule: verdict.rule,
+            explanation: self.explain(query, &verdict),
+        }
+    }
+
+    /// Decides one query for one subject without wording it, and without allocating:
+    /// the hot path, for systems that ask on every event. [`Snapshot::explain`] words
+    /// the verdict when someone will read it.
+    pub fn verdict(&self, query: &Query<'_>, state: &ConsentState) -> Verdict {
+        match self.prepare(query) {
+            Prepared::Decided(verdict) => verdict,
+            Prepared::Open(open) => self.apply(&open, state),
+        }
+    }
+
+    /// Everything the program alone says about a query: the rules that read no choice
+    /// (ids, law, purpose, disclosure) in their order of precedence, and otherwise what
+    /// the choices will be checked against. Asking the same question for many subjects
+    /// prepares it once ([`Board::verdicts`](super::Board::verdicts)).
+    pub(super) fn prepare(&self, query: &Query<'_>) -> Prepared<'_> {
+        let unknown = |kind| Prepared::Decided(Verdict::unknown(kind));
         // Ids first: an unknown one is a denial that names it, never a guess.
         let Some(&category) = self.category_ids.get(query.category) else {
-            return unknown("category", query.category);
+            return unknown(IdKind::Category);
         };
         let purpose = match query.purpose {
             Some(id) => match self.purpose_ids.get(id) {
                 Some(&at) => Some(at),
-                None => return unknown("purpose", id),
+                None => return unknown(IdKind::Purpose),
             },
             None => None,
         };
         let recipient = match query.recipient {
             Some(id) => match self.recipient_ids.get(id) {
                 Some(&at) => Some(at),
-                None => return unknown("recipient", id),
+                None => return unknown(IdKind::Recipient),
             },
             None => None,
         };
         let (Some(cat), purpose_info) =
-            (self.categories.get(category), purpose.and_then(|at| self.purposes.get(at)))
+            (self.categories.get(at(category)), purpose.and_then(|p| self.purposes.get(at(p))))
         else {
-            return unknown("category", query.category);
+            return unknown(IdKind::Category);
         };
+        let mut verdict = Verdict {
+            allowed: false,
+            rule: Rule::UnknownId,
+            flow: 0,
+            unknown: IdKind::Category,
+            category,
+            purpose: purpose.unwrap_or(NO_INDEX),
+            recipient: recipient.unwrap_or(NO_INDEX),
+            mark: Packed::NONE,
+        };
+        let decided = |verdict: Verdict, rule| Prepared::Decided(verdict.by(rule, Packed::NONE));
 
         if !self.laws.contains(&query.law) {
-            return deny(
-                Rule::LawNotInProgram,
-                format!(
-                    "Denied: the program is not written for {}, so it allows nothing under it (fail closed).",
-                    query.law
-                ),
-            );
+            return decided(verdict, Rule::LawNotInProgram);
         }
         if query.law == Law::Gdpr && purpose_info.is_none() {
-            return deny(
-                Rule::PurposeRequired,
-                "Denied: under the GDPR every use needs a purpose with a lawful basis; the \
-                 question names none (R-250)."
-                    .to_owned(),
-            );
+            return decided(verdict, Rule::PurposeRequired);
         }
-        if let (Some(at), Some(info)) = (purpose, purpose_info)
-            && !cat.purposes.get(at).copied().unwrap_or(false)
+        if let (Some(p), Some(_)) = (purpose, purpose_info)
+            && !cat.purposes.get(at(p)).copied().unwrap_or(false)
         {
-            return deny(
-                Rule::PurposeNotForCategory,
-                format!(
-                    "Denied: the program does not use {} to {}; a new use needs a new \
-                     notice first (R-154).",
-                    cat.name,
-                    lower(&info.name)
-                ),
-            );
+            return decided(verdict, Rule::PurposeNotForCategory);
         }
-
-        let mut flow = 0u8;
-        let mut recipient_name = "";
         if let Some(recipient) = recipient {
             let slots = self.purposes.len() + 1;
-            let slot = purpose.unwrap_or(self.purposes.len());
-            let at = (recipient * self.categories.len() + category) * slots + slot;
-            flow = self.flows.get(at).copied().unwrap_or(0);
-            recipient_name = self.recipient_names.get(recipient).map_or("", String::as_str);
-            if flow & DECLARED == 0 {
-                let why = purpose_info
-                    .map(|info| format!(" to {}", lower(&info.name)))
-                    .unwrap_or_default();
-                return deny(
-                    Rule::NoDisclosure,
-                    format!(
-                        "Denied: no disclosure in the program sends {} to {}{why} (R-154, \
-                         R-156).",
-                        cat.name, recipient_name
-                    ),
-                );
+            let slot = purpose.map_or(self.purposes.len(), at);
+            let index = (at(recipient) * self.categories.len() + at(category)) * slots + slot;
+            verdict.flow = self.flows.get(index).copied().unwrap_or(0);
+            if verdict.flow & DECLARED == 0 {
+                return decided(verdict, Rule::NoDisclosure);
             }
         }
-        let sold = flow & SOLD != 0;
-        let shared = flow & SHARED != 0;
-        let what = if sold && shared {
-            "a sale and a sharing"
-        } else if sold {
-            "a sale"
-        } else {
-            "a sharing"
-        };
+        Prepared::Open(Open {
+            verdict,
+            limitable: cat.limitable,
+            gdpr: query.law == Law::Gdpr,
+            purpose: purpose_info,
+        })
+    }
+
+    /// The rules that read the subject's choices, in their order of precedence, for a
+    /// query the program alone did not decide.
+    pub(super) fn apply(&self, open: &Open<'_>, state: &ConsentState) -> Verdict {
+        let verdict = open.verdict;
+        let sold = verdict.flow & SOLD != 0;
+        let shared = verdict.flow & SHARED != 0;
 
         if sold || shared {
             match state.age() {
                 AgeBand::Under13 | AgeBand::From13To15 if self.minors_sale == MinorsSale::Never => {
-                    return deny(
-                        Rule::MinorNeverSoldOrShared,
-                        format!(
-                            "Denied: the person is under 16, and the program never sells or \
-                             shares the data of people under 16; sending {} to {} is {what} \
-                             (R-170).",
-                            cat.name, recipient_name
-                        ),
-                    );
+                    return verdict.by(Rule::MinorNeverSoldOrShared, Packed::NONE);
                 }
-                AgeBand::Under13 if state.parent_opted_in().is_none() => {
-                    return deny(
-                        Rule::MinorUnder13NoParentConsent,
-                        format!(
-                            "Denied: the person is under 13 and no parent has opted in to the \
-                             sale or sharing of their data; sending {} to {} is {what} \
-                             (R-170, R-171).",
-                            cat.name, recipient_name
-                        ),
-                    );
+                AgeBand::Under13 if !state.packed_parent_opt_in().is_some() => {
+                    return verdict.by(Rule::MinorUnder13NoParentConsent, Packed::NONE);
                 }
-                AgeBand::From13To15 if state.opted_in().is_none() => {
-                    return deny(
-                        Rule::MinorUnder16NoOptIn,
-                        format!(
-                            "Denied: the person is 13 to 15 and has not opted in, with a \
-                             confirmed request, to the sale or sharing of their data; sending \
-                             {} to {} is {what} (R-170, R-172).",
-                            cat.name, recipient_name
-                        ),
-                    );
+                AgeBand::From13To15 if !state.packed_opt_in().is_some() => {
+                    return verdict.by(Rule::MinorUnder16NoOptIn, Packed::NONE);
                 }
                 _ => {}
             }
         }
-        if sold && let Some(mark) = state.opted_out_of_sale() {
-            return deny(
-                Rule::OptedOutOfSale,
-                format!(
-                    "Denied: the person opted out of the sale of their personal information \
-                     {mark}, and sending {} to {} is a sale (R-110, R-113{}).",
-                    cat.name,
-                    recipient_name,
-                    gpc_cite(mark)
-                ),
-            );
+        if sold && state.packed_sale().is_some() {
+            return verdict.by(Rule::OptedOutOfSale, state.packed_sale());
         }
-        if shared && let Some(mark) = state.opted_out_of_sharing() {
-            return deny(
-                Rule::OptedOutOfSharing,
-                format!(
-                    "Denied: the person opted out of the sharing of their personal information \
-                     {mark}, and sending {} to {} is a sharing (R-110, R-113{}).",
-                    cat.name,
-                    recipient_name,
-                    gpc_cite(mark)
-                ),
-            );
+        if shared && state.packed_sharing().is_some() {
+            return verdict.by(Rule::OptedOutOfSharing, state.packed_sharing());
         }
-        if shared && let Some(mark) = state.opted_out_of_targeted_ads() {
-            return deny(
-                Rule::OptedOutOfTargetedAds,
-                format!(
-                    "Denied: the person opted out of targeted advertising {mark}, and sending \
-                     {} to {} is a sharing for it (R-284).",
-                    cat.name, recipient_name
-                ),
-            );
+        if shared && state.packed_targeted_ads().is_some() {
+            return verdict.by(Rule::OptedOutOfTargetedAds, state.packed_targeted_ads());
         }
-        if cat.limitable
-            && let Some(mark) = state.limited_sensitive()
-        {
-            let permitted = !(sold || shared) && purpose_info.is_some_and(|p| p.permits_sensitive);
+        if open.limitable && state.packed_limit_sensitive().is_some() {
+            let permitted = !(sold || shared) && open.purpose.is_some_and(|p| p.permits_sensitive);
             if !permitted {
-                return deny(
-                    Rule::LimitedSensitive,
-                    format!(
-                        "Denied: the person limited the use of their sensitive personal \
-                         information {mark}, and this use of {} is not one of the permitted \
-                         purposes (R-140, R-143).",
-                        cat.name
-                    ),
-                );
+                return verdict.by(Rule::LimitedSensitive, state.packed_limit_sensitive());
             }
         }
-        if query.law == Law::Gdpr
-            && let Some(info) = purpose_info
+        if open.gdpr
+            && let Some(info) = open.purpose
         {
             match info.basis {
-                None => {
-                    return deny(
-                        Rule::NoLawfulBasis,
-                        format!(
-                            "Denied: the program declares no lawful basis for {} (R-250).",
-                            lower(&info.name)
-                        ),
-                    );
-                }
+                None => return verdict.by(Rule::NoLawfulBasis, Packed::NONE),
                 Some(GdprLawfulBasis::Consent) => {
                     let consent = state.consent(&info.id);
                     if self.is_gdpr_child(state.age()) {
                         if !matches!(consent, Some(PurposeConsent::Given { by_parent: true, .. })) {
-                            return deny(
-                                Rule::MinorNoParentalConsent,
-                                format!(
-                                    "Denied: the person is under {}, the GDPR age of consent \
-                                     here, and no parent has consented to {} (R-254).",
-                                    self.gdpr_consent_age,
-                                    lower(&info.name)
-                                ),
-                            );
+                            return verdict.by(Rule::MinorNoParentalConsent, Packed::NONE);
                         }
                     } else {
                         match consent {
                             Some(PurposeConsent::Given { .. }) => {}
                             Some(PurposeConsent::Withdrawn(mark)) => {
-                                return deny(
-                                    Rule::NoConsentForPurpose,
-                                    format!(
-                                        "Denied: {} rests on consent, which the person \
-                                         withdrew {mark} (R-250, R-253).",
-                                        quoted(&info.name)
-                                    ),
-                                );
+                                return verdict
+                                    .by(Rule::NoConsentForPurpose, Packed::new(Some(mark)));
                             }
-                            None => {
-                                return deny(
-                                    Rule::NoConsentForPurpose,
-                                    format!(
-                                        "Denied: {} rests on consent, which the person has not \
-                                         given (R-250, R-253).",
-                                        quoted(&info.name)
-                                    ),
-                                );
-                            }
+                            None => return verdict.by(Rule::NoConsentForPurpose, Packed::NONE),
                         }
                     }
                 }
@@ -370,34 +293,12 @@ impl Snapshot {
             }
         }
 
-        let why = purpose_info.map(|info| format!(" to {}", lower(&info.name))).unwrap_or_default();
         if sold || shared {
-            allow(
-                Rule::AllowedSaleOrShare,
-                format!(
-                    "Allowed: the program declares sending {} to {}{why} as {what}, and the \
-                     person has not opted out of it (R-110).",
-                    cat.name, recipient_name
-                ),
-            )
-        } else if recipient.is_some() {
-            allow(
-                Rule::NotASaleOrShare,
-                format!(
-                    "Allowed: the program declares sending {} to {}{why}, which is neither a \
-                     sale nor a sharing (R-114, R-115).",
-                    cat.name, recipient_name
-                ),
-            )
+            verdict.by(Rule::AllowedSaleOrShare, Packed::NONE)
+        } else if verdict.recipient != NO_INDEX {
+            verdict.by(Rule::NotASaleOrShare, Packed::NONE)
         } else {
-            allow(
-                Rule::Allowed,
-                format!(
-                    "Allowed: the program uses {}{why}, and nothing the person chose stands \
-                     against it (R-154).",
-                    cat.name
-                ),
-            )
+            verdict.by(Rule::Allowed, Packed::NONE)
         }
     }
 
@@ -413,42 +314,45 @@ impl Snapshot {
     }
 }
 
-fn unknown(kind: &str, id: &str) -> Decision {
-    let quoted: String = id.chars().take(QUOTED_ID_MAX).collect();
-    let more = if quoted.len() < id.len() { "…" } else { "" };
-    deny(
-        Rule::UnknownId,
-        format!(
-            "Denied: the program declares no {kind} with the id {quoted:?}{more}; check the \
-             id against the manifest (fail closed)."
-        ),
-    )
+/// What [`Snapshot::prepare`] makes of a query.
+#[derive(Clone, Copy)]
+pub(super) enum Prepared<'s> {
+    /// The program alone decides: the same verdict for every subject.
+    Decided(Verdict),
+    /// The subject's choices decide.
+    Open(Open<'s>),
 }
 
-fn deny(rule: Rule, explanation: String) -> Decision {
-    Decision { allowed: false, rule, explanation }
+/// A query the subject's choices decide, resolved against the program.
+#[derive(Clone, Copy)]
+pub(super) struct Open<'s> {
+    /// The ids resolved and the flow bits; [`Snapshot::apply`] sets the rule.
+    verdict: Verdict,
+    /// The category is sensitive PI the right to limit reaches.
+    limitable: bool,
+    /// Asked under the GDPR.
+    gdpr: bool,
+    purpose: Option<&'s PurposeInfo>,
 }
 
-fn allow(rule: Rule, explanation: String) -> Decision {
-    Decision { allowed: true, rule, explanation }
-}
-
-/// The extra citation when the opt-out came from a signal.
-fn gpc_cite(mark: super::Mark) -> &'static str {
-    if mark.source == super::Source::Gpc { ", R-120, R-121" } else { "" }
-}
-
-/// A purpose name inside a sentence: its first letter in lower case ("Send our
-/// newsletter" → "send our newsletter").
-fn lower(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => first.to_lowercase().chain(chars).collect(),
-        None => String::new(),
+impl Verdict {
+    /// A denial for an id the program does not declare.
+    fn unknown(kind: IdKind) -> Verdict {
+        Verdict {
+            allowed: false,
+            rule: Rule::UnknownId,
+            flow: 0,
+            unknown: kind,
+            category: NO_INDEX,
+            purpose: NO_INDEX,
+            recipient: NO_INDEX,
+            mark: Packed::NONE,
+        }
     }
 }
 
-/// A purpose name at the start of a sentence, quoted.
-fn quoted(name: &str) -> String {
-    format!("\"{name}\"")
+/// An index as stored (`u32`, so that a verdict stays small) to one for a slice.
+fn at(index: u32) -> usize {
+    // Lossless on every target this crate builds for (pointers of 32 bits or more).
+    index as usize
 }
