@@ -9,6 +9,7 @@
 //! that transaction commits; staff reads of personal data are audited.
 
 pub mod assertion;
+pub mod choices;
 pub mod clock;
 mod error;
 pub mod fulfil;
@@ -70,6 +71,8 @@ pub struct App {
     delivery: Arc<tokio::sync::Mutex<()>>,
     /// The company's databases, when fulfilment is configured.
     fulfilment: Option<Arc<fulfil::Fulfilment>>,
+    /// The decision engine, when the program is loaded.
+    choices: Option<Arc<choices::Engine>>,
 }
 
 impl std::fmt::Debug for App {
@@ -112,6 +115,7 @@ impl App {
             transport: Arc::new(parts.transport),
             delivery: Arc::new(tokio::sync::Mutex::new(())),
             fulfilment: None,
+            choices: None,
         }
     }
 

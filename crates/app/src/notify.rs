@@ -34,15 +34,19 @@ const DELIVERY_LEASE_MS: i64 = 10 * 60 * 1000;
 
 /// A message as the outbox stores it.
 #[derive(Serialize, Deserialize)]
-struct StoredEmail {
-    to: String,
-    from: String,
-    reply_to: Option<String>,
-    subject: String,
-    text: String,
-    html: String,
-    message_id: String,
-    date_ms: i64,
+pub(crate) struct StoredEmail {
+    pub(crate) to: String,
+    pub(crate) from: String,
+    pub(crate) reply_to: Option<String>,
+    pub(crate) subject: String,
+    pub(crate) text: String,
+    pub(crate) html: String,
+    pub(crate) message_id: String,
+    pub(crate) date_ms: i64,
+    /// Extra headers (`List-Unsubscribe` on list mail); absent in messages queued
+    /// before lists existed.
+    #[serde(default)]
+    pub(crate) headers: Vec<(String, String)>,
 }
 
 /// What a delivery pass did.
@@ -240,6 +244,7 @@ impl App {
             html: rendered.html,
             message_id: format!("<{id}@{domain}>"),
             date_ms: now.as_millisecond(),
+            headers: Vec::new(),
         };
         let bytes = zeroize::Zeroizing::new(
             serde_json::to_vec(&stored)
@@ -286,7 +291,7 @@ impl App {
                     message_id: stored.message_id,
                     date: Timestamp::from_millisecond(stored.date_ms)
                         .unwrap_or(Timestamp::UNIX_EPOCH),
-                    headers: Vec::new(),
+                    headers: stored.headers,
                 };
                 let result = self.transport.send(&email).await;
                 let now = self.now();

@@ -181,14 +181,20 @@ fn account_key() -> anyhow::Result<Option<ombud_app::assertion::AccountKey>> {
 
 /// Builds the app: the store, the program's settings, mail delivery.
 pub(crate) async fn open_app(args: &AppArgs) -> anyhow::Result<App> {
-    let (app, _) = open_app_inner(args, false).await?;
+    let (app, _) = open_app_inner(args, false, false).await?;
+    Ok(app)
+}
+
+/// Builds the app with its decision engine loaded from the consent ledger.
+pub(crate) async fn open_app_with_choices(args: &AppArgs) -> anyhow::Result<App> {
+    let (app, _) = open_app_inner(args, false, true).await?;
     Ok(app)
 }
 
 /// Builds the app connected to the program's databases, for fulfilment and for
 /// verification by data points.
 pub(crate) async fn open_app_with_systems(args: &AppArgs) -> anyhow::Result<App> {
-    let (app, _) = open_app_inner(args, true).await?;
+    let (app, _) = open_app_inner(args, true, false).await?;
     Ok(app)
 }
 
@@ -300,11 +306,15 @@ pub(crate) fn load_program(program_path: &Path) -> anyhow::Result<ombud_program:
     }
 }
 
-async fn open_app_inner(args: &AppArgs, with_systems: bool) -> anyhow::Result<(App, ())> {
+async fn open_app_inner(
+    args: &AppArgs,
+    with_systems: bool,
+    with_choices: bool,
+) -> anyhow::Result<(App, ())> {
     let Some(program_path) = &args.program else {
         bail!("give the privacy program with --program FILE (or OMBUD_PROGRAM)");
     };
-    let program = load_program(program_path)?;
+    let program = Arc::new(load_program(program_path)?);
     let calendar_dir =
         args.calendars.clone().or_else(|| program_path.parent().map(|p| p.join("calendars")));
     let settings = Settings::from_program(&program, calendar_dir.as_deref(), account_key()?)?;
@@ -317,7 +327,7 @@ async fn open_app_inner(args: &AppArgs, with_systems: bool) -> anyhow::Result<(A
     let transport = MailTransport::from_url_with_password(&args.mail, env("OMBUD_SMTP_PASSWORD"))?;
     let (store, _master) = open_store(&args.store).await?;
     let fulfilment = if with_systems {
-        Some(connect_systems(Arc::new(program), &args.connect).await?)
+        Some(connect_systems(program.clone(), &args.connect).await?)
     } else {
         None
     };
@@ -337,6 +347,12 @@ async fn open_app_inner(args: &AppArgs, with_systems: bool) -> anyhow::Result<(A
     let app = match fulfilment {
         Some(f) => app.with_fulfilment(f),
         None => app,
+    };
+    let app = if with_choices {
+        let engine = ombud_app::choices::Engine::load(program, app.store()).await?;
+        app.with_choices(Arc::new(engine))
+    } else {
+        app
     };
     Ok((app, ()))
 }

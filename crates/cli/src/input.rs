@@ -25,3 +25,19 @@ pub(crate) fn read_manifest(path: &Path) -> anyhow::Result<Vec<u8>> {
         .with_context(|| format!("cannot read {}", path.display()))?;
     Ok(bytes)
 }
+
+/// Reads a UTF-8 text file of at most `max_bytes` (a list message's body), refusing a
+/// larger one with its limit.
+pub(crate) fn read_limited(path: &Path, max_bytes: usize) -> anyhow::Result<String> {
+    let file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut bytes = Vec::new();
+    let cap = u64::try_from(max_bytes).unwrap_or(u64::MAX).saturating_add(1);
+    file.take(cap)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    if bytes.len() > max_bytes {
+        anyhow::bail!("{} is larger than {max_bytes} bytes", path.display());
+    }
+    String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", path.display()))
+}

@@ -57,6 +57,11 @@ enum Command {
     Bench(commands::bench::BenchArgs),
     /// The durable job queue: run it, queue a request's fulfilment, list jobs.
     Jobs(commands::jobs::JobsArgs),
+    /// The consent ledger: record, show, history, export a suppression list, link,
+    /// signals, one-click unsubscribe, send to a list.
+    Consent(commands::consent::ConsentArgs),
+    /// Ask the decision engine one question; exit 0 when allowed, 1 when denied.
+    Decide(commands::consent::DecideArgs),
 }
 
 fn main() -> ExitCode {
@@ -79,6 +84,8 @@ fn main() -> ExitCode {
         Command::DemoData(args) => block_on(commands::workload::demo_data(args)),
         Command::Bench(args) => block_on(commands::bench::bench(args)),
         Command::Jobs(args) => block_on(commands::jobs::jobs(args)),
+        Command::Consent(args) => block_on(commands::consent::consent(args)),
+        Command::Decide(args) => block_on(commands::consent::decide(args)),
     };
     match result {
         Ok(code) => code,

@@ -6,6 +6,7 @@
 // Helpers outside #[test] functions unwrap too: a failed set-up is a failed test.
 #![allow(clippy::unwrap_used)]
 
+mod choices;
 mod fulfil;
 mod harness;
 mod mail;

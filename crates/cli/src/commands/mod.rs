@@ -1,7 +1,9 @@
 //! One module per subcommand. Each returns the process exit code.
 
 pub(crate) mod bench;
+pub(crate) mod bench_decide;
 pub(crate) mod check;
+pub(crate) mod consent;
 pub(crate) mod fulfil;
 pub(crate) mod jobs;
 pub(crate) mod lints;
