@@ -8,99 +8,16 @@
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A directory with ombud's SQLite store (migrated) and the shop database.
-struct Place {
-    dir: tempfile::TempDir,
-    program: PathBuf,
-    connect: Vec<String>,
-}
-
-impl Place {
-    fn new(program: PathBuf) -> Place {
-        let dir = tempfile::tempdir().unwrap();
-        let place = Place { dir, program, connect: Vec::new() };
-        place.ok(&["migrate"]);
-        place
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_ombud"));
-        command
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("OMBUD_STORE", format!("sqlite://{}", self.path("ombud.db").display()))
-            .env("OMBUD_PROGRAM", &self.program)
-            .env("OMBUD_CALENDARS", root().join("examples/calendars"))
-            .env("OMBUD_MAIL", format!("outbox:{}", self.path("outbox").display()))
-            .env_remove("OMBUD_MASTER_KEY")
-            .env_remove("OMBUD_MASTER_KEY_FILE");
-        for connect in &self.connect {
-            command.arg("--connect").arg(connect);
-        }
-        command
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("the binary runs")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "ombud {args:?}\nstdout: {}\nstderr: {}",
-            text(&output.stdout),
-            text(&output.stderr)
-        );
-        text(&output.stdout)
-    }
-
-    /// Submits a request and attests its verification; returns its id.
-    fn verified(&self, kind: &str, email: &str) -> String {
-        let out = self.ok(&[
-            "request", "submit", "--type", kind, "--law", "ccpa", "--email", email, "--format",
-            "json",
-        ]);
-        let value: serde_json::Value = serde_json::from_str(&out).unwrap();
-        let id = value["id"].as_str().unwrap().to_owned();
-        self.ok(&[
-            "request",
-            "verify",
-            &id,
-            "--attest",
-            "reasonably_high",
-            "--method",
-            "data_points",
-        ]);
-        id
-    }
-
-    fn status(&self, id: &str) -> String {
-        let out = self.ok(&["request", "show", id, "--format", "json"]);
-        let value: serde_json::Value = serde_json::from_str(&out).unwrap();
-        value["status"].as_str().unwrap_or_default().to_owned()
-    }
-}
+use common::{Place, root, text};
 
 /// The shop of examples/shop.yaml, generated in SQLite for 30 customers.
 fn shop() -> Place {
-    let mut place = Place::new(root().join("examples/shop.yaml"));
+    let mut place = Place::sqlite("examples/shop.yaml");
     let url = format!("sqlite://{}?mode=rwc", place.path("shop.db").display());
     place.ok(&["demo-data", "--url", &url, "--customers", "30"]);
     place.connect = vec![format!("shop={url}")];
@@ -332,7 +249,7 @@ fn count(path: &Path, table: &str, email: &str) -> i64 {
 fn a_worker_killed_mid_erasure_finishes_after_restart_exactly_once_per_system() {
     let dir = tempfile::tempdir().unwrap();
     let program = three_systems_program(dir.path());
-    let mut place = Place::new(program);
+    let mut place = Place::sqlite(program.to_str().unwrap());
     let dbs = [
         ("crm", "customer", "full_name", 3),
         ("support", "ticket", "body", 150_000),

@@ -10,82 +10,18 @@
 #![allow(clippy::unwrap_used)]
 
 use std::io::{BufRead as _, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use std::process::Stdio;
 
-/// One place a test's ombud runs: its store, its key and its outbox.
-struct Place {
-    dir: tempfile::TempDir,
-    store: String,
-    master_key: String,
-    _pg: Option<ombud_testkit::TestStore>,
-}
+mod common;
 
-impl Place {
-    fn sqlite() -> Place {
-        let dir = tempfile::tempdir().unwrap();
-        let store = format!("sqlite://{}", dir.path().join("ombud.db").display());
-        let place = Place { dir, store, master_key: String::new(), _pg: None };
-        let migrated = place.run(&["migrate"]);
-        assert_eq!(migrated.status.code(), Some(0), "{}", text(&migrated.stderr));
-        place
-    }
+use common::{Place, text};
 
-    /// A fresh PostgreSQL database, migrated by the test kit (with a key of its own).
-    fn postgres(test: &str) -> Option<Place> {
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        let pg = runtime.block_on(ombud_testkit::postgres(test))?;
-        let ombud_store::StoreUrl::Postgres { url } = pg.url.clone() else { unreachable!() };
-        let master_key = pg.master.to_base64().to_string();
-        Some(Place { dir: tempfile::tempdir().unwrap(), store: url, master_key, _pg: Some(pg) })
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_ombud"));
-        command
-            .args(args)
-            .current_dir(self.dir.path())
-            .env("OMBUD_STORE", &self.store)
-            .env("OMBUD_PROGRAM", root().join("examples/instruments.yaml"))
-            .env("OMBUD_MAIL", format!("outbox:{}", self.dir.path().join("outbox").display()))
-            .env_remove("OMBUD_MASTER_KEY_FILE");
-        if self.master_key.is_empty() {
-            command.env_remove("OMBUD_MASTER_KEY");
-        } else {
-            command.env("OMBUD_MASTER_KEY", &self.master_key);
-        }
-        command
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command(args).output().expect("the binary runs")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "ombud {args:?}\nstdout: {}\nstderr: {}",
-            text(&output.stdout),
-            text(&output.stderr)
-        );
-        text(&output.stdout)
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+/// The program these tests' requests are under.
+const PROGRAM: &str = "examples/instruments.yaml";
 
 fn places(test: &str) -> Vec<Place> {
-    let mut places = vec![Place::sqlite()];
-    places.extend(Place::postgres(test));
-    places
+    Place::both(test, PROGRAM)
 }
 
 #[test]
@@ -180,7 +116,7 @@ fn a_request_walks_from_submission_to_denial_and_leaves_its_records() {
 
 #[test]
 fn bad_input_is_refused_with_a_way_to_fix_it() {
-    let place = Place::sqlite();
+    let place = Place::sqlite(PROGRAM);
     let cases: &[(&[&str], &str)] = &[
         (
             &[
@@ -321,14 +257,15 @@ fn kill_in_the_middle_of_a_burst(place: &Place, kill_after: usize) {
 
 #[test]
 fn a_burst_killed_with_sigkill_loses_no_acknowledged_request_on_sqlite() {
-    kill_in_the_middle_of_a_burst(&Place::sqlite(), 150);
+    kill_in_the_middle_of_a_burst(&Place::sqlite(PROGRAM), 150);
 }
 
 #[test]
 fn a_burst_killed_with_sigkill_loses_no_acknowledged_request_on_postgres() {
-    if let Some(place) =
-        Place::postgres("a_burst_killed_with_sigkill_loses_no_acknowledged_request_on_postgres")
-    {
+    if let Some(place) = Place::postgres(
+        "a_burst_killed_with_sigkill_loses_no_acknowledged_request_on_postgres",
+        PROGRAM,
+    ) {
         kill_in_the_middle_of_a_burst(&place, 150);
     }
 }
