@@ -72,19 +72,27 @@ enum BenchCommand {
         #[arg(long, default_value_t = 0)]
         offset: u64,
     },
+    /// Measure the decision engine: snapshot build, single and batch decisions over N
+    /// subjects, and (with --store) how soon a recorded choice is obeyed by another
+    /// instance's decisions.
+    Decide(super::bench_decide::DecideBenchArgs),
 }
 
 pub(crate) async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
-    let BenchCommand::Fulfil {
-        program,
-        connect,
-        customers,
-        requests,
-        concurrency,
-        kind,
-        store,
-        offset,
-    } = args.command;
+    let (program, connect, customers, requests, concurrency, kind, store, offset) =
+        match args.command {
+            BenchCommand::Decide(args) => return super::bench_decide::run(args).await,
+            BenchCommand::Fulfil {
+                program,
+                connect,
+                customers,
+                requests,
+                concurrency,
+                kind,
+                store,
+                offset,
+            } => (program, connect, customers, requests, concurrency, kind, store, offset),
+        };
     if customers == 0 || requests == 0 || concurrency == 0 {
         bail!("--customers, --requests and --concurrency must be at least 1");
     }
@@ -268,7 +276,7 @@ async fn run(
 }
 
 /// The nearest-rank percentile, `per_mille` thousandths (500 = median).
-fn percentile(sorted: &[Duration], per_mille: usize) -> Duration {
+pub(crate) fn percentile(sorted: &[Duration], per_mille: usize) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }
@@ -314,7 +322,7 @@ fn report(label: &str, run: &Run) -> anyhow::Result<()> {
 }
 
 /// The process's peak resident set, from /proc on Linux.
-fn peak_rss() -> Option<String> {
+pub(crate) fn peak_rss() -> Option<String> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     Some(line.trim_start_matches("VmHWM:").trim().to_owned())
