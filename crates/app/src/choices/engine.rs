@@ -25,6 +25,9 @@ use crate::AppError;
 pub struct Engine {
     program: Arc<Program>,
     board: RwLock<Arc<Board>>,
+    /// One refresh at a time, from its read of the ledger to its swap: two refreshes
+    /// of one subject that overlapped could otherwise swap in the older read last.
+    refreshing: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -46,6 +49,7 @@ impl Engine {
         let engine = Engine {
             board: RwLock::new(Arc::new(Board::new(Arc::new(Snapshot::compile(&program))))),
             program,
+            refreshing: tokio::sync::Mutex::new(()),
         };
         engine.reload(store).await?;
         Ok(engine)
@@ -80,6 +84,7 @@ impl Engine {
 
     /// Rebuilds the whole board from the ledger (at start, and after a lost feed).
     pub async fn reload(&self, store: &Store) -> Result<usize, AppError> {
+        let _one_at_a_time = self.refreshing.lock().await;
         let mut by_subject: HashMap<SubjectKey, Pending> = HashMap::new();
         let mut bad = 0u64;
         store
@@ -131,6 +136,7 @@ impl Engine {
     /// Re-reads these subjects (and every subject linked to them) from the ledger and
     /// swaps in their new states.
     pub async fn refresh(&self, store: &Store, subjects: &[Vec<u8>]) -> Result<(), AppError> {
+        let _one_at_a_time = self.refreshing.lock().await;
         let mut tx = store.read().await?;
         let mut group: Vec<Vec<u8>> = Vec::new();
         let mut seen: HashSet<Vec<u8>> = HashSet::new();
