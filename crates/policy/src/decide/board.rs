@@ -56,6 +56,11 @@ type Inner = [Option<Leaf>; FANOUT];
 /// The inner nodes, by the key's first byte.
 type Root = [Option<Arc<Inner>>; FANOUT];
 
+/// Subjects a batch looks up before deciding for any of them: enough to keep the
+/// processor's misses in flight (16 to 64 measured alike on the build VM; 8 was
+/// slower).
+const IN_FLIGHT: usize = 32;
+
 /// The state of a subject the board does not know: no choices, age unknown.
 static NOBODY: ConsentState = ConsentState::EMPTY;
 
@@ -215,26 +220,35 @@ impl Board {
     /// Decides a batch: `out` is cleared and then holds one verdict per query, in
     /// order. Allocates nothing per item (only `out`'s growth, once); a query equal to
     /// the one before it is resolved against the program once, as when a system asks
-    /// the same question for many subjects.
+    /// the same question for many subjects. Subjects are looked up 32 at a time before
+    /// any is decided, so their trips to memory overlap: on a board of a million, about
+    /// three times the throughput of one [`Board::verdict`] after another.
     pub fn verdicts(&self, batch: &[(Option<SubjectKey>, Query<'_>)], out: &mut Vec<Verdict>) {
         out.clear();
         out.reserve(batch.len());
         let mut last: Option<(&Query<'_>, Prepared<'_>)> = None;
-        for (subject, query) in batch {
-            let prepared = match last {
-                Some((previous, prepared)) if previous == query => prepared,
-                _ => {
-                    let prepared = self.snapshot.prepare(query);
-                    last = Some((query, prepared));
-                    prepared
-                }
-            };
-            out.push(match prepared {
-                Prepared::Decided(verdict) => verdict,
-                Prepared::Open(open) => {
-                    self.snapshot.apply(&open, self.state_or_nobody(subject.as_ref()))
-                }
-            });
+        for chunk in batch.chunks(IN_FLIGHT) {
+            // First every subject of the chunk, then every verdict: the lookups do not
+            // depend on one another, so the processor has them all in flight at once
+            // instead of waiting for memory once per subject.
+            let mut states = [&NOBODY; IN_FLIGHT];
+            for (state, (subject, _)) in states.iter_mut().zip(chunk) {
+                *state = self.state_or_nobody(subject.as_ref());
+            }
+            for ((_, query), state) in chunk.iter().zip(states) {
+                let prepared = match last {
+                    Some((previous, prepared)) if previous == query => prepared,
+                    _ => {
+                        let prepared = self.snapshot.prepare(query);
+                        last = Some((query, prepared));
+                        prepared
+                    }
+                };
+                out.push(match prepared {
+                    Prepared::Decided(verdict) => verdict,
+                    Prepared::Open(open) => self.snapshot.apply(&open, state),
+                });
+            }
         }
     }
 
