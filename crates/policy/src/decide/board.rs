@@ -9,10 +9,10 @@
 //! key's next 16 bytes and the state, 64 bytes aligned to a cache line. Keys are the
 //! store's HMAC-SHA256 of the subject: uniform, and not choosable by anyone without the
 //! store's key, so a million subjects spread some 15 to a leaf, and a lookup reads the
-//! root (hot), one inner-node slot and, most of the time, the one line of the entry it
-//! guesses from the key (see [`find`]): on a board larger than the caches, one trip to
-//! memory. A change copies one leaf, one inner node (4 KiB) and the root (2 KiB),
-//! never the million states.
+//! root (hot), one inner-node slot (1 MiB of them in all, often cached) and, most of
+//! the time, the one line of the entry it guesses from the key (see [`find`]): on a
+//! board larger than the caches, one or two trips to memory. A change copies one leaf,
+//! one inner node (4 KiB) and the root (2 KiB), never the million states.
 //!
 //! **Keys are compared on their first 18 bytes** (2 in the radix, 16 in the entry):
 //! 144 bits of an HMAC output. Two of a billion subjects share them with a probability
@@ -481,6 +481,13 @@ mod tests {
         }
         assert_eq!(old.state(&changed), Some(&ConsentState::default()));
         assert_eq!(new.state(&changed).map(ConsentState::age), Some(AgeBand::Adult));
+    }
+
+    #[test]
+    fn a_board_is_shared_between_threads() {
+        fn shared<T: Send + Sync>() {}
+        shared::<Board>();
+        shared::<Arc<Board>>();
     }
 
     #[test]
