@@ -150,19 +150,34 @@ fn resident_bytes() -> Option<u64> {
     Some(pages * 4096)
 }
 
+/// A report of a board's memory: the estimate from sizes and what the process's
+/// resident set grew by while it was built (the scratch space of the build is freed
+/// by then).
+fn report(what: &str, board: &Board, before: Option<u64>) {
+    let grown = resident_bytes().zip(before).map(|(after, before)| after.saturating_sub(before));
+    let per_subject = |bytes: u64| bytes / board.len() as u64;
+    eprintln!(
+        "{what}: {} subjects, heap estimate {} bytes ({} per subject), resident set grew by {}",
+        board.len(),
+        board.heap_bytes(),
+        per_subject(board.heap_bytes() as u64),
+        grown.map_or("(unknown)".to_owned(), |grown| format!(
+            "{grown} bytes ({} per subject)",
+            per_subject(grown)
+        )),
+    );
+}
+
 static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
     let snapshot = Arc::new(snapshot(include_str!("../../../examples/events.yaml")));
     let before = resident_bytes();
+    let opted_out =
+        Board::build(Arc::clone(&snapshot), (0..SUBJECTS).map(|i| (key(i), state(i * 4 + 1))));
+    report("every subject opted out of sale", &opted_out, before);
+    let before = resident_bytes();
     let board = Board::build(snapshot, (0..SUBJECTS).map(|i| (key(i), state(i))));
-    let after = resident_bytes();
-    eprintln!(
-        "board of {} subjects: heap estimate {} bytes ({} per subject); resident set {:?} -> {:?} bytes",
-        board.len(),
-        board.heap_bytes(),
-        board.heap_bytes() / board.len(),
-        before,
-        after,
-    );
+    report("the bench board (one in four with a consent record)", &board, before);
+    drop(opted_out);
     let mut seed = 42;
     let probes = (0..PROBES).map(|_| key(splitmix64(&mut seed) % SUBJECTS)).collect();
     Fixture { board, probes }

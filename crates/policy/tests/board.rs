@@ -155,8 +155,16 @@ proptest! {
             board = next;
         }
         history.push((board, model));
-        // Every board, the old ones included, still answers as its model did.
+        // Every board, the old ones included, still answers as its model did, one
+        // query at a time and in a batch.
         for (board, model) in &history {
+            let batch: Vec<(Option<SubjectKey>, Query<'_>)> =
+                model.keys().chain(&probes).map(|key| (Some(*key), sponsor_sale())).collect();
+            let mut out = Vec::new();
+            board.verdicts(&batch, &mut out);
+            for ((subject, query), verdict) in batch.iter().zip(&out) {
+                prop_assert_eq!(*verdict, board.verdict(subject.as_ref(), query));
+            }
             prop_assert_eq!(board.len(), model.len());
             prop_assert_eq!(board.is_empty(), model.is_empty());
             let keys = model.keys().chain(&probes);

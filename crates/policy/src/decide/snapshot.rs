@@ -6,6 +6,7 @@
 //! swapping an `Arc` (the app's job), never by changing this one under them.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use ombud_core::{GdprLawfulBasis, Law};
 use ombud_program::Program;
@@ -50,9 +51,9 @@ struct PurposeInfo {
 #[derive(Clone, Debug)]
 pub struct Snapshot {
     laws: Vec<Law>,
-    category_ids: HashMap<String, u32>,
-    purpose_ids: HashMap<String, u32>,
-    recipient_ids: HashMap<String, u32>,
+    category_ids: Ids,
+    purpose_ids: Ids,
+    recipient_ids: Ids,
     categories: Vec<CategoryInfo>,
     purposes: Vec<PurposeInfo>,
     recipient_names: Vec<String>,
@@ -119,7 +120,7 @@ impl Snapshot {
         // Indices are u32 so that a verdict stays small; a program with more than
         // u32::MAX - 1 ids of a kind cannot be held in memory anyway, and an id past it
         // would only be unknown, never misread.
-        let index = |ids: Vec<&String>| -> HashMap<String, u32> {
+        let index = |ids: Vec<&String>| -> Ids {
             ids.into_iter()
                 .enumerate()
                 .filter_map(|(at, id)| Some((id.clone(), u32::try_from(at).ok()?)))
@@ -311,6 +312,52 @@ impl Snapshot {
             AgeBand::From13To15 => self.gdpr_consent_age > 13,
             AgeBand::Adult | AgeBand::Unknown => false,
         }
+    }
+}
+
+/// A program's ids of one kind, to their indices.
+type Ids = HashMap<String, u32, BuildHasherDefault<IdHasher>>;
+
+/// The hash of the id tables: FxHash's word-at-a-time multiply (rustc's), not the
+/// default SipHash, whose keyed rounds were a third of a verdict. SipHash's key is
+/// there to stop whoever chooses the keys of a table from making its chains long; here
+/// the program alone chooses them (a few dozen ids from the manifest), and a query
+/// only looks up: whatever id another system sends, a lookup probes a table of a few
+/// dozen entries, never more.
+#[derive(Clone, Copy, Default)]
+struct IdHasher(u64);
+
+impl IdHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            let mut buffer = [0u8; 8];
+            buffer.copy_from_slice(word);
+            self.add(u64::from_le_bytes(buffer));
+        }
+        let tail = words.remainder();
+        if !tail.is_empty() {
+            let mut buffer = [0u8; 8];
+            buffer[..tail.len()].copy_from_slice(tail);
+            // The length too, so that "ab" and "ab\0" differ.
+            self.add(u64::from_le_bytes(buffer) ^ (tail.len() as u64) << 59);
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 

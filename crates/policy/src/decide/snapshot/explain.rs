@@ -16,10 +16,11 @@ impl Snapshot {
     pub fn explain(&self, query: &Query<'_>, verdict: &Verdict) -> String {
         let category = self.categories.get(at(verdict.category)).map_or("", |c| c.name.as_str());
         let purpose = self.purposes.get(at(verdict.purpose)).map(|p| p.name.as_str());
-        let purpose_name = lower(purpose.unwrap_or(""));
+        // Built only by the sentences that use them: each is an allocation.
+        let purpose_name = || lower(purpose.unwrap_or(""));
         let recipient = self.recipient_names.get(at(verdict.recipient)).map_or("", String::as_str);
         // " to <purpose>" when the query named one.
-        let why = purpose.map(|name| format!(" to {}", lower(name))).unwrap_or_default();
+        let why = || purpose.map(|name| format!(" to {}", lower(name))).unwrap_or_default();
         let sold = verdict.flow & SOLD != 0;
         let shared = verdict.flow & SHARED != 0;
         let what = if sold && shared {
@@ -46,11 +47,13 @@ impl Snapshot {
                 .to_owned(),
             Rule::PurposeNotForCategory => format!(
                 "Denied: the program does not use {category} to {purpose_name}; a new use needs \
-                 a new notice first (R-154)."
+                 a new notice first (R-154).",
+                purpose_name = purpose_name()
             ),
             Rule::NoDisclosure => format!(
                 "Denied: no disclosure in the program sends {category} to {recipient}{why} \
-                 (R-154, R-156)."
+                 (R-154, R-156).",
+                why = why()
             ),
             Rule::MinorNeverSoldOrShared => format!(
                 "Denied: the person is under 16, and the program never sells or shares the data \
@@ -84,12 +87,16 @@ impl Snapshot {
                  (R-140, R-143)."
             ),
             Rule::NoLawfulBasis => {
-                format!("Denied: the program declares no lawful basis for {purpose_name} (R-250).")
+                format!(
+                    "Denied: the program declares no lawful basis for {purpose_name} (R-250).",
+                    purpose_name = purpose_name()
+                )
             }
             Rule::MinorNoParentalConsent => format!(
                 "Denied: the person is under {}, the GDPR age of consent here, and no parent has \
                  consented to {purpose_name} (R-254).",
-                self.gdpr_consent_age
+                self.gdpr_consent_age,
+                purpose_name = purpose_name()
             ),
             Rule::NoConsentForPurpose => {
                 let name = quoted(purpose.unwrap_or(""));
@@ -106,15 +113,18 @@ impl Snapshot {
             }
             Rule::AllowedSaleOrShare => format!(
                 "Allowed: the program declares sending {category} to {recipient}{why} as {what}, \
-                 and the person has not opted out of it (R-110)."
+                 and the person has not opted out of it (R-110).",
+                why = why()
             ),
             Rule::NotASaleOrShare => format!(
                 "Allowed: the program declares sending {category} to {recipient}{why}, which is \
-                 neither a sale nor a sharing (R-114, R-115)."
+                 neither a sale nor a sharing (R-114, R-115).",
+                why = why()
             ),
             Rule::Allowed => format!(
                 "Allowed: the program uses {category}{why}, and nothing the person chose stands \
-                 against it (R-154)."
+                 against it (R-154).",
+                why = why()
             ),
         }
     }
