@@ -36,6 +36,8 @@ fn an_opt_out_turns_the_sponsor_sale_to_deny_and_lands_on_the_suppression_list_r
             "opt_out_sale",
             "--source",
             "form",
+            "--notice-version",
+            "2026.3",
         ]);
         let after = place.expect(SALE, 1);
         assert!(after.starts_with("DENY (opted_out_of_sale)"), "{after}");

@@ -65,8 +65,11 @@ pub struct ChoiceRecord {
 /// hash in hex).
 pub const CONSENT_CHANNEL: &str = "ombud_consent";
 
-/// The most records one read returns: a subject with more is paged by the caller.
+/// The most records one page of a read returns.
 pub const CHOICES_PER_READ_MAX: u32 = 10_000;
+
+/// The most records one subject may have before reading its history is refused.
+pub const CHOICES_PER_SUBJECT_MAX: usize = 1_000_000;
 
 /// The keyed hash a subject is recorded under: its kind and canonical identifier, under
 /// the key that never rotates.
@@ -152,58 +155,90 @@ impl Tx {
         Ok(Sensitive::new(text))
     }
 
-    /// The records of these subjects (a person and the devices linked to them), oldest
-    /// first, at most [`CHOICES_PER_READ_MAX`].
+    /// Every record of these subjects, oldest first, read in pages of
+    /// [`CHOICES_PER_READ_MAX`]. A subject with more than [`CHOICES_PER_SUBJECT_MAX`]
+    /// records is an error, never a silently shortened history: a fold over part of a
+    /// history could miss the opt-out that still stands.
     pub async fn choices_of(
         &mut self,
         subjects: &[Vec<u8>],
     ) -> Result<Vec<ChoiceRecord>, StoreError> {
         let mut out = Vec::new();
         for mac in subjects {
-            let rows = on_conn!(self.conn(), c => {
-                sqlx::query(
-                    "SELECT id, subject_kind, subject_mac, choice, target, source, notice_version, at_ms \
-                     FROM consent_records WHERE subject_mac = $1 ORDER BY at_ms, id LIMIT $2",
-                )
-                .bind(mac)
-                .bind(i64::from(CHOICES_PER_READ_MAX))
-                .fetch_all(c)
-                .await
-                .map_err(|e| StoreError::from_sqlx(e, "read consent records"))?
-                .iter()
-                .map(|row| {
-                    Ok::<_, sqlx::Error>((
-                        row.try_get::<String, _>("id")?,
-                        row.try_get::<String, _>("subject_kind")?,
-                        row.try_get::<Vec<u8>, _>("subject_mac")?,
-                        row.try_get::<String, _>("choice")?,
-                        row.try_get::<Option<String>, _>("target")?,
-                        row.try_get::<String, _>("source")?,
-                        row.try_get::<Option<String>, _>("notice_version")?,
-                        row.try_get::<i64, _>("at_ms")?,
-                    ))
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| StoreError::from_sqlx(e, "read consent records"))?
-            });
-            for (id, kind, subject_mac, choice, target, source, notice_version, at_ms) in rows {
-                let corrupt =
-                    || StoreError::Corrupt(format!("consent record {id} has a malformed row"));
-                out.push(ChoiceRecord {
-                    id: Id::parse(&id).ok_or_else(corrupt)?,
-                    subject_kind: SubjectKind::parse(&kind).ok_or_else(corrupt)?,
-                    subject_mac,
-                    choice,
-                    target,
-                    source,
-                    notice_version,
-                    at_ms,
+            let mut after: (i64, String) = (i64::MIN, String::new());
+            let mut read = 0usize;
+            loop {
+                let rows = on_conn!(self.conn(), c => {
+                    sqlx::query(
+                        "SELECT id, subject_kind, subject_mac, choice, target, source, notice_version, at_ms \
+                         FROM consent_records WHERE subject_mac = $1 AND (at_ms > $2 OR (at_ms = $2 AND id > $3)) \
+                         ORDER BY at_ms, id LIMIT $4",
+                    )
+                    .bind(mac)
+                    .bind(after.0)
+                    .bind(&after.1)
+                    .bind(i64::from(CHOICES_PER_READ_MAX))
+                    .fetch_all(c)
+                    .await
+                    .map_err(|e| StoreError::from_sqlx(e, "read consent records"))?
+                    .iter()
+                    .map(|row| {
+                        Ok::<_, sqlx::Error>((
+                            row.try_get::<String, _>("id")?,
+                            row.try_get::<String, _>("subject_kind")?,
+                            row.try_get::<Vec<u8>, _>("subject_mac")?,
+                            row.try_get::<String, _>("choice")?,
+                            row.try_get::<Option<String>, _>("target")?,
+                            row.try_get::<String, _>("source")?,
+                            row.try_get::<Option<String>, _>("notice_version")?,
+                            row.try_get::<i64, _>("at_ms")?,
+                        ))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| StoreError::from_sqlx(e, "read consent records"))?
                 });
+                let page = rows.len();
+                for (id, kind, subject_mac, choice, target, source, notice_version, at_ms) in rows {
+                    let corrupt =
+                        || StoreError::Corrupt(format!("consent record {id} has a malformed row"));
+                    let parsed = Id::parse(&id).ok_or_else(corrupt)?;
+                    out.push(ChoiceRecord {
+                        id: parsed,
+                        subject_kind: SubjectKind::parse(&kind).ok_or_else(corrupt)?,
+                        subject_mac,
+                        choice,
+                        target,
+                        source,
+                        notice_version,
+                        at_ms,
+                    });
+                    after = (at_ms, id);
+                }
+                read += page;
+                if read > CHOICES_PER_SUBJECT_MAX {
+                    return Err(StoreError::Corrupt(format!(
+                        "a consent subject has more than {CHOICES_PER_SUBJECT_MAX} records; archive its history before reading it"
+                    )));
+                }
+                if page < usize::try_from(CHOICES_PER_READ_MAX).unwrap_or(usize::MAX) {
+                    break;
+                }
             }
         }
         out.sort_by_key(|r| (r.at_ms, r.id));
-        out.truncate(usize::try_from(CHOICES_PER_READ_MAX).unwrap_or(usize::MAX));
         Ok(out)
+    }
+
+    /// How many devices are linked to a person.
+    pub async fn device_count(&mut self, person_mac: &[u8]) -> Result<u64, StoreError> {
+        let count: i64 = on_conn!(self.conn(), c => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM consent_links WHERE person_mac = $1")
+                .bind(person_mac)
+                .fetch_one(c)
+                .await
+                .map_err(|e| StoreError::from_sqlx(e, "count linked devices"))?
+        });
+        Ok(u64::try_from(count).unwrap_or(0))
     }
 
     /// Links a device to a person (once); its opt-outs then count for the person (R-120).
@@ -226,6 +261,11 @@ impl Tx {
             .map_err(|e| StoreError::from_sqlx(e, "link a device"))?
             .rows_affected()
         });
+        if inserted == 1 {
+            // Both sides' decisions change: every process re-reads them.
+            self.notify_consent(device_mac).await?;
+            self.notify_consent(person_mac).await?;
+        }
         Ok(inserted == 1)
     }
 

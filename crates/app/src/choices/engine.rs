@@ -4,13 +4,15 @@
 //! (issue 5 item 3).
 //!
 //! A change is folded from the ledger after its transaction commits and swapped in
-//! copy-on-write: only the touched subjects are rebuilt. On PostgreSQL every process
+//! copy-on-write: only the touched subjects are rebuilt. A subject's state is its own
+//! records plus what its directly linked subjects chose to take away (see `combine`). On PostgreSQL every process
 //! also follows the ledger through `LISTEN ombud_consent` ([`Engine::follow`]), so a
 //! choice recorded by one instance is obeyed by the others' decisions within
 //! milliseconds; a lost connection reloads everything, since announcements made
 //! meanwhile are gone.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use ombud_policy::decide::{AgeBand, Board, ConsentState, Snapshot, SubjectKey};
@@ -28,6 +30,8 @@ pub struct Engine {
     /// One refresh at a time, from its read of the ledger to its swap: two refreshes
     /// of one subject that overlapped could otherwise swap in the older read last.
     refreshing: tokio::sync::Mutex<()>,
+    /// A refresh failed after its choice was committed: the next one reloads all.
+    stale: AtomicBool,
 }
 
 impl std::fmt::Debug for Engine {
@@ -40,6 +44,7 @@ impl std::fmt::Debug for Engine {
 #[derive(Default)]
 struct Pending {
     records: Vec<ombud_policy::decide::ChoiceRecord>,
+    /// The age band of the subject's latest `age` record.
     age: AgeBand,
 }
 
@@ -50,6 +55,7 @@ impl Engine {
             board: RwLock::new(Arc::new(Board::new(Arc::new(Snapshot::compile(&program))))),
             program,
             refreshing: tokio::sync::Mutex::new(()),
+            stale: AtomicBool::new(false),
         };
         engine.reload(store).await?;
         Ok(engine)
@@ -72,7 +78,8 @@ impl Engine {
     }
 
     /// Replaces the board with `change(current)`, one writer at a time so that no
-    /// refresh is lost to another.
+    /// refresh is lost to another. `change` must be cheap (a copy-on-write change):
+    /// decisions wait for the lock while it runs.
     fn swap(&self, change: impl FnOnce(&Board) -> Board) {
         let mut guard = match self.board.write() {
             Ok(guard) => guard,
@@ -82,9 +89,14 @@ impl Engine {
         *guard = Arc::new(next);
     }
 
-    /// Rebuilds the whole board from the ledger (at start, and after a lost feed).
+    /// Rebuilds the whole board from the ledger (at start, after a lost feed, and after
+    /// a refresh that failed).
     pub async fn reload(&self, store: &Store) -> Result<usize, AppError> {
         let _one_at_a_time = self.refreshing.lock().await;
+        self.reload_locked(store).await
+    }
+
+    async fn reload_locked(&self, store: &Store) -> Result<usize, AppError> {
         let mut by_subject: HashMap<SubjectKey, Pending> = HashMap::new();
         let mut bad = 0u64;
         store
@@ -106,74 +118,107 @@ impl Engine {
                 "{bad} consent records do not parse; `ombud consent history` names them"
             ))));
         }
-        let links = store.all_links().await?;
-        let groups = groups(&links);
-        let mut states = Vec::with_capacity(by_subject.len());
-        for (key, members) in &groups {
-            // A linked subject's state is the fold of its whole group.
-            let mut merged = Pending::default();
-            for member in members {
-                if let Some(pending) = by_subject.get(member) {
-                    merged.records.extend(pending.records.iter().cloned());
-                    if pending.age != AgeBand::Unknown {
-                        merged.age = pending.age;
-                    }
-                }
+        let mut neighbours: HashMap<SubjectKey, Vec<SubjectKey>> = HashMap::new();
+        for (device, person) in store.all_links().await? {
+            if let (Some(device), Some(person)) = (key_of(&device), key_of(&person)) {
+                neighbours.entry(device).or_default().push(person);
+                neighbours.entry(person).or_default().push(device);
             }
-            states.push((*key, ConsentState::fold(&merged.records, merged.age)));
         }
-        for (key, pending) in &by_subject {
-            if !groups.contains_key(key) {
-                states.push((*key, ConsentState::fold(&pending.records, pending.age)));
-            }
+        let empty = Pending::default();
+        let keys: HashSet<SubjectKey> =
+            by_subject.keys().chain(neighbours.keys()).copied().collect();
+        let mut states = Vec::with_capacity(keys.len());
+        for key in keys {
+            let own = by_subject.get(&key).unwrap_or(&empty);
+            let linked: Vec<&Pending> = neighbours
+                .get(&key)
+                .map(|ns| ns.iter().filter_map(|n| by_subject.get(n)).collect())
+                .unwrap_or_default();
+            states.push((key, combine(own, &linked)));
         }
         let count = states.len();
-        let snapshot = Arc::new(Snapshot::compile(&self.program));
-        self.swap(|_| Board::build(snapshot, states));
+        // Built outside the lock: decisions go on reading the old board meanwhile.
+        let board = Board::build(Arc::new(Snapshot::compile(&self.program)), states);
+        self.swap(|_| board);
+        self.stale.store(false, Ordering::SeqCst);
         Ok(count)
     }
 
-    /// Re-reads these subjects (and every subject linked to them) from the ledger and
-    /// swaps in their new states.
+    /// Re-reads these subjects and the subjects linked to them from the ledger and swaps
+    /// in their new states. If it fails, the board is marked stale and the next refresh
+    /// reloads everything, so a committed choice is never left unobeyed for long.
     pub async fn refresh(&self, store: &Store, subjects: &[Vec<u8>]) -> Result<(), AppError> {
         let _one_at_a_time = self.refreshing.lock().await;
+        let result = if self.stale.load(Ordering::SeqCst) {
+            self.reload_locked(store).await.map(|_| ())
+        } else {
+            self.refresh_locked(store, subjects).await
+        };
+        if result.is_err() {
+            self.stale.store(true, Ordering::SeqCst);
+        }
+        result
+    }
+
+    async fn refresh_locked(&self, store: &Store, subjects: &[Vec<u8>]) -> Result<(), AppError> {
         let mut tx = store.read().await?;
-        let mut group: Vec<Vec<u8>> = Vec::new();
-        let mut seen: HashSet<Vec<u8>> = HashSet::new();
-        let mut queue: Vec<Vec<u8>> = subjects.to_vec();
-        // The linked group, breadth first (a person's devices, a device's people), with
-        // a bound so that a pathological web of links cannot stall a refresh.
-        while let Some(mac) = queue.pop() {
-            if !seen.insert(mac.clone()) || seen.len() > LINKED_GROUP_MAX {
-                continue;
-            }
-            for other in tx.linked_to(&mac).await? {
-                queue.push(other);
-            }
-            group.push(mac);
+        // A change to a subject changes it and its direct neighbours (what they carry
+        // from it); links are not followed further, so one shared device never joins
+        // two people's choices.
+        let mut affected: Vec<Vec<u8>> = Vec::new();
+        let mut neighbours: HashMap<Vec<u8>, Vec<Vec<u8>>> = HashMap::new();
+        for mac in subjects {
+            let linked = tx.linked_to(mac).await?;
+            affected.push(mac.clone());
+            affected.extend(linked.iter().cloned());
+            neighbours.insert(mac.clone(), linked);
         }
-        let records = tx.choices_of(&group).await?;
+        affected.sort();
+        affected.dedup();
+        let mut pending: HashMap<Vec<u8>, Pending> = HashMap::new();
+        let mut changes = Vec::with_capacity(affected.len());
+        for mac in &affected {
+            if !neighbours.contains_key(mac) {
+                let linked = tx.linked_to(mac).await?;
+                neighbours.insert(mac.clone(), linked);
+            }
+            let mut needed = vec![mac.clone()];
+            needed.extend(neighbours.get(mac).cloned().unwrap_or_default());
+            for subject in needed {
+                if pending.contains_key(&subject) {
+                    continue;
+                }
+                let mut read = Pending::default();
+                for record in tx.choices_of(std::slice::from_ref(&subject)).await? {
+                    let scanned = ScannedChoice {
+                        subject_kind: record.subject_kind,
+                        subject_mac: record.subject_mac,
+                        choice: record.choice,
+                        target: record.target,
+                        source: record.source,
+                        at_ms: record.at_ms,
+                    };
+                    if !add(&mut read, &scanned) {
+                        return Err(AppError::from(StoreError::Corrupt(format!(
+                            "consent record {} does not parse",
+                            record.id
+                        ))));
+                    }
+                }
+                pending.insert(subject, read);
+            }
+            let empty = Pending::default();
+            let own = pending.get(mac).unwrap_or(&empty);
+            let linked: Vec<&Pending> = neighbours
+                .get(mac)
+                .map(|ns| ns.iter().filter_map(|n| pending.get(n)).collect())
+                .unwrap_or_default();
+            if let Some(key) = key_of(mac) {
+                changes.push((key, combine(own, &linked)));
+            }
+        }
         drop(tx);
-        let mut pending = Pending::default();
-        for record in &records {
-            let scanned = ScannedChoice {
-                subject_kind: record.subject_kind,
-                subject_mac: record.subject_mac.clone(),
-                choice: record.choice.clone(),
-                target: record.target.clone(),
-                source: record.source.clone(),
-                at_ms: record.at_ms,
-            };
-            if !add(&mut pending, &scanned) {
-                return Err(AppError::from(StoreError::Corrupt(format!(
-                    "consent record {} does not parse",
-                    record.id
-                ))));
-            }
-        }
-        let state = ConsentState::fold(&pending.records, pending.age);
-        let changes: Vec<(SubjectKey, ConsentState)> =
-            group.iter().filter_map(|mac| key_of(mac)).map(|key| (key, state.clone())).collect();
         self.swap(|board| board.with_states(changes));
         Ok(())
     }
@@ -212,8 +257,38 @@ impl Engine {
     }
 }
 
-/// The most subjects one refresh follows links through.
-const LINKED_GROUP_MAX: usize = 1_024;
+/// A subject's state: its own records, and from each subject linked to it only the
+/// choices that take something away (R-120: a device's opt-outs count for the person).
+/// Consents and opt-ins never cross a link — one person's opt-in must not undo
+/// another's opt-out on a shared device — and the age is the subject's own, or when it
+/// has none the youngest a linked subject declares (the protective reading, R-170).
+fn combine(own: &Pending, linked: &[&Pending]) -> ConsentState {
+    let mut records = own.records.clone();
+    for other in linked {
+        records.extend(other.records.iter().filter(|r| r.choice.restricts()).cloned());
+    }
+    let age = if own.age == AgeBand::Unknown {
+        linked
+            .iter()
+            .map(|p| p.age)
+            .filter(|a| *a != AgeBand::Unknown)
+            .min_by_key(|a| youth(*a))
+            .unwrap_or(AgeBand::Unknown)
+    } else {
+        own.age
+    };
+    ConsentState::fold(&records, age)
+}
+
+/// Younger first.
+fn youth(age: AgeBand) -> u8 {
+    match age {
+        AgeBand::Under13 => 0,
+        AgeBand::From13To15 => 1,
+        AgeBand::Adult => 2,
+        AgeBand::Unknown => 3,
+    }
+}
 
 /// How long the follower waits before trying again after an error.
 const FOLLOW_RETRY: std::time::Duration = std::time::Duration::from_secs(1);
@@ -237,45 +312,7 @@ fn add(pending: &mut Pending, scanned: &ScannedChoice) -> bool {
             pending.records.push(ombud_policy::decide::ChoiceRecord { at_ms, choice, source });
         }
         LedgerChoice::Age(age) => pending.age = age,
-        LedgerChoice::Subscribe(_) | LedgerChoice::Unsubscribe(_) => {}
+        LedgerChoice::Subscribe(_) | LedgerChoice::Unsubscribe(_) | LedgerChoice::Link(_) => {}
     }
     true
-}
-
-/// Each linked subject with every member of its group (connected through links).
-fn groups(links: &[(Vec<u8>, Vec<u8>)]) -> HashMap<SubjectKey, Vec<SubjectKey>> {
-    let mut parent: HashMap<SubjectKey, SubjectKey> = HashMap::new();
-    fn find(parent: &mut HashMap<SubjectKey, SubjectKey>, key: SubjectKey) -> SubjectKey {
-        let mut root = key;
-        while let Some(&up) = parent.get(&root) {
-            if up == root {
-                break;
-            }
-            root = up;
-        }
-        parent.insert(key, root);
-        root
-    }
-    for (device, person) in links {
-        let (Some(device), Some(person)) = (key_of(device), key_of(person)) else { continue };
-        parent.entry(device).or_insert(device);
-        parent.entry(person).or_insert(person);
-        let (a, b) = (find(&mut parent, device), find(&mut parent, person));
-        if a != b {
-            parent.insert(a, b);
-        }
-    }
-    let keys: Vec<SubjectKey> = parent.keys().copied().collect();
-    let mut members: HashMap<SubjectKey, Vec<SubjectKey>> = HashMap::new();
-    for key in &keys {
-        let root = find(&mut parent, *key);
-        members.entry(root).or_default().push(*key);
-    }
-    let mut out = HashMap::new();
-    for group in members.into_values() {
-        for key in &group {
-            out.insert(*key, group.clone());
-        }
-    }
-    out
 }

@@ -2,7 +2,7 @@
 //! disclosure the program makes to it (an opt-out of sale or sharing, of targeted
 //! advertising, a limit on sensitive PI, a withdrawn consent), with the identifier in
 //! the form the recipient is configured for (`suppression: sha256 | plain`). This is how
-//! an opt-out reaches the parties the data went to (R-113, R-116: the business tells
+//! an opt-out reaches the parties the data went to (R-113, R-114: the business tells
 //! the third parties it sold or shared to).
 //!
 //! "Stopped by their choices" is decided by the engine itself: a subject is listed when
@@ -25,7 +25,8 @@ pub const SUPPRESSION_SUBJECTS_MAX: u32 = 5_000_000;
 pub struct Suppressed {
     /// `email`, `phone`, `account` or `device`.
     pub kind: &'static str,
-    /// The identifier (plain) or the hex SHA-256 of its canonical form.
+    /// The identifier (plain, normalized: an email trimmed and lower-cased) or the hex
+    /// SHA-256 of that normalized form, without the `email:` kind prefix.
     pub identifier: String,
     /// The rules that stop the disclosures (`opted_out_of_sale`, …).
     pub rules: Vec<&'static str>,
@@ -89,8 +90,14 @@ impl App {
         }
         let board = engine.current();
         let blank = ConsentState::default();
-        let mut tx = self.store().begin().await?;
-        let subjects = tx.consent_subjects(SUPPRESSION_SUBJECTS_MAX).await?;
+        // Read in a read transaction: SQLite's one writer stays free for opt-outs.
+        let mut tx = self.store().read().await?;
+        let subjects = tx.consent_subjects(SUPPRESSION_SUBJECTS_MAX + 1).await?;
+        if subjects.len() > usize::try_from(SUPPRESSION_SUBJECTS_MAX).unwrap_or(usize::MAX) {
+            return Err(AppError::Invalid(format!(
+                "the ledger has more than {SUPPRESSION_SUBJECTS_MAX} subjects, more than one export reads; a partial suppression list would be wrong"
+            )));
+        }
         let mut entries = Vec::new();
         for (mac, _kind, last) in subjects {
             let Some(state) = key_of(&mac).and_then(|key| board.state(&key)) else { continue };
@@ -131,12 +138,14 @@ impl App {
             };
             entries.push(Suppressed { kind: subject.kind_name(), identifier, rules, since_ms });
         }
+        drop(tx);
         if form == SuppressionIdentifiers::Plain {
             let payload = serde_json::json!({"recipient": recipient, "entries": entries.len()});
+            let mut tx = self.store().begin().await?;
             self.audit(&mut tx, self.now(), actor, "consent.suppression_exported", None, &payload)
                 .await?;
+            tx.commit().await?;
         }
-        tx.commit().await?;
         Ok(SuppressionList { recipient: recipient.to_owned(), form, entries })
     }
 }

@@ -146,6 +146,10 @@ pub enum LedgerChoice {
     Unsubscribe(String),
     /// The person's age band, as the business learned it.
     Age(AgeBand),
+    /// The person was linked to a device (its keyed hash, in hex): the evidence that
+    /// the device's opt-outs now count for them, and what puts a person with no
+    /// choices of their own on a suppression list.
+    Link(String),
 }
 
 /// Every choice code, for help texts and errors.
@@ -165,6 +169,7 @@ pub const CHOICE_CODES: &[&str] = &[
     "subscribe",
     "unsubscribe",
     "age",
+    "link",
 ];
 
 impl LedgerChoice {
@@ -210,6 +215,7 @@ impl LedgerChoice {
             "decline_opt_in" => none(LedgerChoice::Decision(Choice::DeclineOptIn)),
             "subscribe" => Ok(LedgerChoice::Subscribe(needs("a list id")?)),
             "unsubscribe" => Ok(LedgerChoice::Unsubscribe(needs("a list id")?)),
+            "link" => Ok(LedgerChoice::Link(needs("the linked device's hash")?)),
             "age" => match target {
                 Some("under_13") => Ok(LedgerChoice::Age(AgeBand::Under13)),
                 Some("13_15") => Ok(LedgerChoice::Age(AgeBand::From13To15)),
@@ -246,6 +252,7 @@ impl LedgerChoice {
             LedgerChoice::Subscribe(_) => "subscribe",
             LedgerChoice::Unsubscribe(_) => "unsubscribe",
             LedgerChoice::Age(_) => "age",
+            LedgerChoice::Link(_) => "link",
         }
     }
 
@@ -255,7 +262,9 @@ impl LedgerChoice {
             LedgerChoice::Decision(Choice::Consent { purpose, .. })
             | LedgerChoice::Decision(Choice::Withdraw { purpose }) => Some(purpose),
             LedgerChoice::Decision(_) => None,
-            LedgerChoice::Subscribe(list) | LedgerChoice::Unsubscribe(list) => Some(list),
+            LedgerChoice::Subscribe(list)
+            | LedgerChoice::Unsubscribe(list)
+            | LedgerChoice::Link(list) => Some(list),
             LedgerChoice::Age(age) => Some(match age {
                 AgeBand::Under13 => "under_13",
                 AgeBand::From13To15 => "13_15",
@@ -298,6 +307,7 @@ mod tests {
             let target = match *code {
                 "consent" | "parent_consent" | "withdraw" => Some("analytics"),
                 "subscribe" | "unsubscribe" => Some("newsletter"),
+                "link" => Some("ab12"),
                 "age" => Some("13_15"),
                 _ => None,
             };

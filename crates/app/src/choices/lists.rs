@@ -100,7 +100,7 @@ impl App {
         token: &str,
         expected_list: Option<&str>,
     ) -> Result<Unsubscribed, AppError> {
-        let engine = self.choices()?;
+        self.choices()?;
         let claim = unsubscribe::verify(&self.unsubscribe_key()?, token, self.now().as_second())
             .map_err(|e| match e {
                 TokenError::Expired => AppError::Forbidden(format!(
@@ -115,11 +115,8 @@ impl App {
                 "this unsubscribe link is for another list".to_owned(),
             ));
         }
-        if !engine.program().subscriptions.iter().any(|s| s.id == claim.list_id) {
-            return Err(AppError::NotFound(
-                "the list this link names is no longer in the program".to_owned(),
-            ));
-        }
+        // A list later removed from the program is still honored: the link must keep
+        // working (R-300), and the person stays off the list if it comes back.
         let mac = ombud_core::audit::from_hex(&claim.subscriber_id)
             .map(|h| h.to_vec())
             .ok_or_else(|| AppError::Forbidden("this unsubscribe link is not valid".to_owned()))?;
@@ -147,7 +144,7 @@ impl App {
         self.append(&mut tx, &new, &mac, self.now().as_millisecond(), &Actor::Subject, None)
             .await?;
         tx.commit().await?;
-        engine.refresh(self.store(), &[mac]).await?;
+        self.obey(&[mac]).await;
         Ok(Unsubscribed { list: claim.list_id, already: false })
     }
 
@@ -179,7 +176,17 @@ impl App {
         let mailto = self.settings().organization.contact_email.clone();
         let key = self.unsubscribe_key()?;
         let now = self.now();
-        let mut tx = self.store().begin().await?;
+        let program = engine.program().clone();
+        let purpose = program
+            .subscriptions
+            .iter()
+            .find(|s| s.id == message.list)
+            .and_then(|s| s.purpose)
+            .and_then(|at| program.purposes.get(at))
+            .map(|p| p.id.clone());
+        let postal = program.organization.postal_address.clone();
+        // Read in a read transaction: SQLite's one writer stays free for opt-outs.
+        let mut tx = self.store().read().await?;
         let rows = tx.list_choices(&message.list, LIST_RECIPIENTS_MAX + 1).await?;
         if rows.len() > usize::try_from(LIST_RECIPIENTS_MAX).unwrap_or(usize::MAX) {
             return Err(AppError::Invalid(format!(
@@ -200,10 +207,23 @@ impl App {
             }
             at = end + 1;
         }
+        let board = engine.current();
         let mut report = ListSend::default();
         let domain =
             self.settings().email_from.rsplit('@').next().unwrap_or("ombud.invalid").to_owned();
+        let mut queue: Vec<(Id, Zeroizing<Vec<u8>>)> = Vec::new();
         for (record, mac) in current {
+            // A withdrawn consent to the list's purpose stops the mail too (R-253).
+            if let Some(purpose) = &purpose
+                && super::engine::key_of(&mac)
+                    .and_then(|k| board.state(&k).and_then(|s| s.consent(purpose)))
+                    .is_some_and(|c| {
+                        matches!(c, ombud_policy::decide::PurposeConsent::Withdrawn(_))
+                    })
+            {
+                report.skipped += 1;
+                continue;
+            }
             let identifier: Sensitive<String> = tx.identifier_of(record).await?;
             let Ok(ChoiceSubject::Email(address)) = ChoiceSubject::parse(identifier.expose())
             else {
@@ -220,14 +240,26 @@ impl App {
             let headers =
                 unsubscribe::list_unsubscribe_headers(&base, &token, mailto.as_deref())
                     .map_err(|e| AppError::Invalid(format!("the privacy center address: {e}")))?;
+            // The visible way out and the sender's postal address (R-300, R-303).
+            let link = format!("{}/unsubscribe/{token}", base.trim_end_matches('/'));
+            let footer = match &postal {
+                Some(address) => format!("\n\n--\nUnsubscribe: {link}\n{address}"),
+                None => format!("\n\n--\nUnsubscribe: {link}"),
+            };
+            let text = format!("{}{footer}", message.text);
+            let html = format!(
+                "{}<hr><p><a href=\"{}\">Unsubscribe</a>{}</p>",
+                message.html.clone().unwrap_or_else(|| text_as_html(&message.text)),
+                escape(&link),
+                postal.as_deref().map(|a| format!("<br>{}", escape(a))).unwrap_or_default()
+            );
             let id = self.ids.id(now);
-            let html = message.html.clone().unwrap_or_else(|| text_as_html(&message.text));
             let stored = StoredEmail {
                 to: address,
                 from: self.settings().email_from.clone(),
                 reply_to: self.settings().organization.contact_email.clone(),
                 subject: message.subject.clone(),
-                text: message.text.clone(),
+                text,
                 html,
                 message_id: format!("<{id}@{domain}>"),
                 date_ms: now.as_millisecond(),
@@ -237,12 +269,28 @@ impl App {
                 serde_json::to_vec(&stored)
                     .map_err(|_| AppError::Internal("serialize a list message".to_owned()))?,
             );
-            tx.enqueue_email(id, None, "list", &bytes, now.as_millisecond()).await?;
-            report.queued += 1;
+            queue.push((id, bytes));
         }
-        tx.commit().await?;
+        drop(tx);
+        // Written in short transactions, so opt-outs are not kept waiting behind a send.
+        for chunk in queue.chunks(LIST_ENQUEUE_BATCH) {
+            let mut tx = self.store().begin().await?;
+            for (id, bytes) in chunk {
+                tx.enqueue_email(*id, None, "list", bytes, now.as_millisecond()).await?;
+            }
+            tx.commit().await?;
+            report.queued += chunk.len();
+        }
         Ok(report)
     }
+}
+
+/// Messages queued per transaction.
+const LIST_ENQUEUE_BATCH: usize = 500;
+
+/// Text for an HTML attribute or element.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// Plain text as a minimal HTML part: escaped, paragraphs kept.

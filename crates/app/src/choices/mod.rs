@@ -134,15 +134,26 @@ impl App {
     /// Records one choice, checked against the program and the law, and makes every
     /// decision obey it before returning.
     pub async fn record_choice(&self, new: NewChoice, actor: &Actor) -> Result<Recorded, AppError> {
-        let engine = self.choices()?;
+        self.choices()?;
         self.check_choice(&new)?;
         let now = self.now();
         let mac = self.subject_key(&new.subject);
         let mut tx = self.store().begin().await?;
         let recorded = self.append(&mut tx, &new, &mac, now.as_millisecond(), actor, None).await?;
         tx.commit().await?;
-        engine.refresh(self.store(), &[mac]).await?;
+        self.obey(&[mac]).await;
         Ok(recorded)
+    }
+
+    /// Makes the decisions obey committed records of these subjects. The records are
+    /// durable whatever happens here, so a failure does not fail the caller (who would
+    /// record them twice): the engine is then marked stale and reloads everything on
+    /// its next refresh, and one reload is tried at once.
+    pub(crate) async fn obey(&self, subjects: &[Vec<u8>]) {
+        let Some(engine) = self.choices.as_ref() else { return };
+        if engine.refresh(self.store(), subjects).await.is_err() {
+            let _ = engine.reload(self.store()).await;
+        }
     }
 
     /// Checks a choice against the program (its purpose or list exists) and the law
@@ -153,6 +164,39 @@ impl App {
             && (version.is_empty() || version.len() > limits::ID_BYTES_MAX)
         {
             return Err(AppError::Invalid("the notice version must be a short label".to_owned()));
+        }
+        let gives = matches!(
+            new.choice,
+            LedgerChoice::Decision(
+                Choice::Consent { .. }
+                    | Choice::OptInRequest { .. }
+                    | Choice::OptInConfirm
+                    | Choice::ParentOptIn
+            )
+        );
+        // Proof of consent names the notice the person actually saw (Art 7(1), R-251):
+        // a form or the API must say which; ombud does not assume the current one.
+        if gives && matches!(new.source, Source::Form | Source::Api) && new.notice_version.is_none()
+        {
+            return Err(AppError::Invalid(
+                "a consent or opt-in needs the notice version the person was shown (--notice-version); it is the proof of what they agreed to (R-251)".to_owned(),
+            ));
+        }
+        // A parent's consent is given after the business verifies the parent (R-171,
+        // staff record it, with the verification in their own records.
+        if matches!(
+            new.choice,
+            LedgerChoice::Decision(Choice::Consent { by_parent: true, .. } | Choice::ParentOptIn)
+        ) && new.source != Source::Staff
+        {
+            return Err(AppError::Forbidden(
+                "a parent's consent is recorded by staff after verifying the parent (source staff; R-171, R-254)".to_owned(),
+            ));
+        }
+        if matches!(new.choice, LedgerChoice::Link(_)) {
+            return Err(AppError::Invalid(
+                "links are made with `ombud consent link`, not recorded by hand".to_owned(),
+            ));
         }
         match &new.choice {
             LedgerChoice::Decision(Choice::Consent { purpose, .. })
@@ -194,13 +238,25 @@ impl App {
                     ));
                 }
             }
-            LedgerChoice::Age(_) => {
+            LedgerChoice::Age(age) => {
                 if new.source == Source::Gpc {
                     return Err(AppError::Invalid(
                         "a Global Privacy Control signal says nothing about age".to_owned(),
                     ));
                 }
+                // Once the business knows a person is younger, only staff may record an
+                // older band (a child cannot lift their own protection by a click).
+                let known = self.age_of(&self.subject_key(&new.subject));
+                if new.source != Source::Staff
+                    && known != AgeBand::Unknown
+                    && age_rank(*age) > age_rank(known)
+                {
+                    return Err(AppError::Forbidden(
+                        "the business already knows this person is younger; only staff may record an older age band (R-170)".to_owned(),
+                    ));
+                }
             }
+            LedgerChoice::Link(_) => {}
         }
         Ok(())
     }
@@ -231,7 +287,6 @@ impl App {
                     .to_owned(),
             ));
         }
-        let engine = self.choices()?;
         let id = self.ids.id(self.now());
         let record = ChoiceRecord {
             id,
@@ -240,11 +295,7 @@ impl App {
             choice: new.choice.code().to_owned(),
             target: new.choice.target().map(str::to_owned),
             source: source_code(new.source).to_owned(),
-            notice_version: Some(
-                new.notice_version
-                    .clone()
-                    .unwrap_or_else(|| engine.program().notice.version.clone()),
-            ),
+            notice_version: new.notice_version.clone(),
             at_ms,
         };
         tx.append_choice(&record, &Sensitive::new(new.subject.canonical())).await?;
@@ -293,42 +344,60 @@ impl App {
         let mut recorded = 0;
         let device_mac = self.subject_key(device);
         let person_mac = person.map(|p| self.subject_key(p));
+        let standing = |board: &Board, mac: &[u8]| {
+            engine::key_of(mac).and_then(|key| board.state(&key)).is_some_and(|s| {
+                s.opted_out_of_sale().is_some()
+                    && s.opted_out_of_sharing().is_some()
+                    && s.opted_out_of_targeted_ads().is_some()
+            })
+        };
         if effect.gpc == GpcEffect::OptOut {
-            let now = self.now().as_millisecond();
             let board = engine.current();
-            let mut tx = self.store().begin().await?;
-            if let Some(person_mac) = &person_mac {
-                tx.link_device(&device_mac, person_mac, now).await?;
+            // The signal comes with every page: once it is honored (and the browser
+            // linked to the known person), a page view writes nothing.
+            let mut done = standing(&board, &device_mac)
+                && person_mac.as_ref().is_none_or(|mac| standing(&board, mac));
+            if done && let Some(person_mac) = &person_mac {
+                let mut tx = self.store().read().await?;
+                done = tx.linked_to(&device_mac).await?.contains(person_mac);
             }
-            let subjects =
-                std::iter::once((device, &device_mac)).chain(person.zip(person_mac.as_ref()));
-            for (subject, mac) in subjects {
-                let state = engine::key_of(mac).and_then(|key| board.state(&key).cloned());
-                let standing = state.as_ref().is_some_and(|s| {
-                    s.opted_out_of_sale().is_some()
-                        && s.opted_out_of_sharing().is_some()
-                        && s.opted_out_of_targeted_ads().is_some()
-                });
-                if standing {
-                    continue;
+            if !done {
+                let now = self.now().as_millisecond();
+                let mut tx = self.store().begin().await?;
+                if let (Some(person), Some(person_mac)) = (person, &person_mac) {
+                    self.link_in(
+                        &mut tx,
+                        (device, &device_mac),
+                        (person, person_mac),
+                        now,
+                        Source::Gpc,
+                    )
+                    .await?;
                 }
-                for choice in
-                    [Choice::OptOutOfSale, Choice::OptOutOfSharing, Choice::OptOutOfTargetedAds]
-                {
-                    let new = NewChoice {
-                        subject: subject.clone(),
-                        choice: LedgerChoice::Decision(choice),
-                        source: Source::Gpc,
-                        notice_version: None,
-                    };
-                    self.append(&mut tx, &new, mac, now, &Actor::Subject, None).await?;
-                    recorded += 1;
+                let subjects =
+                    std::iter::once((device, &device_mac)).chain(person.zip(person_mac.as_ref()));
+                for (subject, mac) in subjects {
+                    if standing(&board, mac) {
+                        continue;
+                    }
+                    for choice in
+                        [Choice::OptOutOfSale, Choice::OptOutOfSharing, Choice::OptOutOfTargetedAds]
+                    {
+                        let new = NewChoice {
+                            subject: subject.clone(),
+                            choice: LedgerChoice::Decision(choice),
+                            source: Source::Gpc,
+                            notice_version: None,
+                        };
+                        self.append(&mut tx, &new, mac, now, &Actor::Subject, None).await?;
+                        recorded += 1;
+                    }
                 }
+                tx.commit().await?;
+                let mut touched = vec![device_mac.clone()];
+                touched.extend(person_mac.clone());
+                self.obey(&touched).await;
             }
-            tx.commit().await?;
-            let mut touched = vec![device_mac.clone()];
-            touched.extend(person_mac.clone());
-            engine.refresh(self.store(), &touched).await?;
         }
         let board = engine.current();
         let opted_out = [Some(&device_mac), person_mac.as_ref()].into_iter().flatten().any(|mac| {
@@ -340,14 +409,44 @@ impl App {
     }
 
     /// Links a browser or device to a person (when they sign in or verify): from then on
-    /// each carries the other's choices, so the device's opt-outs count for the person
-    ///
+    /// what either takes away counts for the other, so the device's opt-outs count for
+    /// the person; consents and opt-ins never cross a link.
     pub async fn link_device(
         &self,
         device: &ChoiceSubject,
         person: &ChoiceSubject,
+        source: Source,
     ) -> Result<bool, AppError> {
-        let engine = self.choices()?;
+        self.choices()?;
+        let (device_mac, person_mac) = (self.subject_key(device), self.subject_key(person));
+        let mut tx = self.store().begin().await?;
+        let linked = self
+            .link_in(
+                &mut tx,
+                (device, &device_mac),
+                (person, &person_mac),
+                self.now().as_millisecond(),
+                source,
+            )
+            .await?;
+        tx.commit().await?;
+        if linked {
+            self.obey(&[device_mac, person_mac]).await;
+        }
+        Ok(linked)
+    }
+
+    /// Links in `tx`, within the limits, and records the link in the person's ledger
+    /// (the evidence, and what puts a person with no choices of their own on a
+    /// suppression list when their device opted out).
+    async fn link_in(
+        &self,
+        tx: &mut Tx,
+        (device, device_mac): (&ChoiceSubject, &Vec<u8>),
+        (person, person_mac): (&ChoiceSubject, &Vec<u8>),
+        now_ms: i64,
+        source: Source,
+    ) -> Result<bool, AppError> {
         if device.kind() != ombud_store::consent::SubjectKind::Device
             || person.kind() != ombud_store::consent::SubjectKind::Person
         {
@@ -356,11 +455,27 @@ impl App {
                     .to_owned(),
             ));
         }
-        let (device_mac, person_mac) = (self.subject_key(device), self.subject_key(person));
-        let mut tx = self.store().begin().await?;
-        let linked = tx.link_device(&device_mac, &person_mac, self.now().as_millisecond()).await?;
-        tx.commit().await?;
-        engine.refresh(self.store(), &[device_mac, person_mac]).await?;
+        let devices = tx.linked_to(person_mac).await?;
+        if devices.contains(device_mac) {
+            return Ok(false);
+        }
+        if devices.len() >= LINKS_PER_SUBJECT_MAX
+            || tx.linked_to(device_mac).await?.len() >= LINKS_PER_SUBJECT_MAX
+        {
+            return Err(AppError::Forbidden(format!(
+                "a person may be linked to at most {LINKS_PER_SUBJECT_MAX} devices, and a device to as many people"
+            )));
+        }
+        let linked = tx.link_device(device_mac, person_mac, now_ms).await?;
+        if linked {
+            let new = NewChoice {
+                subject: person.clone(),
+                choice: LedgerChoice::Link(ombud_core::audit::to_hex(device_mac)),
+                source,
+                notice_version: None,
+            };
+            self.append(tx, &new, person_mac, now_ms, &Actor::Subject, None).await?;
+        }
         Ok(linked)
     }
 
@@ -372,11 +487,23 @@ impl App {
         actor: &Actor,
     ) -> Result<Vec<HistoryEntry>, AppError> {
         let mac = self.subject_key(subject);
-        let mut tx = self.store().begin().await?;
+        let staff = matches!(actor, Actor::Staff(_));
+        let mut tx = if staff { self.store().begin().await? } else { self.store().read().await? };
         let mut subjects = vec![mac.clone()];
         subjects.extend(tx.linked_to(&mac).await?);
-        let records = tx.choices_of(&subjects).await?;
-        if matches!(actor, Actor::Staff(_)) {
+        // A linked subject's records count only where they take something away (what
+        // the engine carries across a link); the rest is theirs, not this subject's.
+        let records: Vec<ChoiceRecord> = tx
+            .choices_of(&subjects)
+            .await?
+            .into_iter()
+            .filter(|r| {
+                r.subject_mac == mac
+                    || LedgerChoice::parse(&r.choice, r.target.as_deref())
+                        .is_ok_and(|c| matches!(c, LedgerChoice::Decision(ch) if ch.restricts()))
+            })
+            .collect();
+        if staff {
             let payload = json!({"subject_kind": subject.kind_name(), "records": records.len()});
             self.audit(&mut tx, self.now(), actor, "consent.history_read", None, &payload).await?;
         }
@@ -469,7 +596,7 @@ impl App {
     /// An opt-out request (of sale and sharing, or to limit sensitive PI) through the
     /// request workflow: its choices are recorded first, so every decision obeys them
     /// at once, whatever happens next (R-113: as soon as feasibly possible, 15 business
-    /// days at most); then the request is stored (it needs no verification, R-119) and
+    /// days at most); then the request is stored (it needs no verification, R-112) and
     /// completed.
     pub async fn submit_opt_out(
         &self,
@@ -490,28 +617,36 @@ impl App {
             }
         };
         crate::requests::check_subject(&new.subject)?;
-        let subject = person_of(&new.subject)?;
+        // Every identifier the request gives: a system that asks by account id must
+        // stop as surely as one that asks by email.
+        let subjects = persons_of(&new.subject)?;
         let source = match actor {
             Actor::Subject => Source::Form,
             Actor::Staff(_) | Actor::Cli => Source::Staff,
             Actor::System => Source::Api,
         };
         let engine = self.choices()?;
-        let mac = self.subject_key(&subject);
+        // The privacy center shows the program's current notice beside its forms.
+        let shown = (source == Source::Form).then(|| engine.program().notice.version.clone());
         let now = self.now().as_millisecond();
         let mut recorded = Vec::new();
+        let mut macs = Vec::new();
         let mut tx = self.store().begin().await?;
-        for choice in choices {
-            let new_choice = NewChoice {
-                subject: subject.clone(),
-                choice: LedgerChoice::Decision(choice.clone()),
-                source,
-                notice_version: None,
-            };
-            recorded.push(self.append(&mut tx, &new_choice, &mac, now, actor, None).await?);
+        for subject in &subjects {
+            let mac = self.subject_key(subject);
+            for choice in choices {
+                let new_choice = NewChoice {
+                    subject: subject.clone(),
+                    choice: LedgerChoice::Decision(choice.clone()),
+                    source,
+                    notice_version: shown.clone(),
+                };
+                recorded.push(self.append(&mut tx, &new_choice, &mac, now, actor, None).await?);
+            }
+            macs.push(mac);
         }
         tx.commit().await?;
-        engine.refresh(self.store(), &[mac]).await?;
+        self.obey(&macs).await;
         let submitted = self.submit(new, actor).await?;
         self.complete(submitted.id, Vec::new(), actor).await?;
         Ok((submitted, recorded))
@@ -520,21 +655,39 @@ impl App {
 
 use ombud_core::Reference as _;
 
-/// The person an opt-out request is about: by email, else account, else phone.
-fn person_of(subject: &ombud_store::requests::Subject) -> Result<ChoiceSubject, AppError> {
+/// Every identifier an opt-out request gives for the person: email, account, phone.
+fn persons_of(subject: &ombud_store::requests::Subject) -> Result<Vec<ChoiceSubject>, AppError> {
+    let mut out = Vec::new();
     if let Some(email) = &subject.email {
-        return ChoiceSubject::email(email);
+        out.push(ChoiceSubject::email(email)?);
     }
     if let Some(account) = &subject.account_id {
-        return ChoiceSubject::parse(&format!("account:{account}"));
+        out.push(ChoiceSubject::parse(&format!("account:{account}"))?);
     }
     if let Some(phone) = &subject.phone {
-        return ChoiceSubject::parse(&format!("phone:{phone}"));
+        out.push(ChoiceSubject::parse(&format!("phone:{phone}"))?);
     }
-    Err(AppError::Invalid(
-        "an opt-out needs an email, account id or phone number to apply it to".to_owned(),
-    ))
+    if out.is_empty() {
+        return Err(AppError::Invalid(
+            "an opt-out needs an email, account id or phone number to apply it to".to_owned(),
+        ));
+    }
+    Ok(out)
 }
+
+/// Age bands from youngest to oldest.
+fn age_rank(age: AgeBand) -> u8 {
+    match age {
+        AgeBand::Under13 => 0,
+        AgeBand::From13To15 => 1,
+        AgeBand::Adult | AgeBand::Unknown => 2,
+    }
+}
+
+/// The most devices one person may be linked to, and people one device: beyond that
+/// a link is refused (a client choosing device ids could otherwise grow one subject's
+/// refresh without bound).
+pub const LINKS_PER_SUBJECT_MAX: usize = 1_000;
 
 /// An id from outside, quoted only by its start.
 fn short(id: &str) -> String {

@@ -34,7 +34,9 @@ fn ada() -> ChoiceSubject {
 }
 
 fn choice(subject: ChoiceSubject, choice: LedgerChoice, source: Source) -> NewChoice {
-    NewChoice { subject, choice, source, notice_version: None }
+    // What the privacy center shows beside its forms: the program's notice.
+    let notice_version = matches!(source, Source::Form | Source::Api).then(|| "2026.3".to_owned());
+    NewChoice { subject, choice, source, notice_version }
 }
 
 const SPONSOR_SALE: Query<'static> = Query {
@@ -284,12 +286,20 @@ store_test!(a_linked_device_carries_its_opt_out_to_the_person_r120, |t| async mo
         .await
         .unwrap();
     assert!(h.app.decide(Some(&ada()), &SPONSOR_SALE).unwrap().allowed);
-    assert!(h.app.link_device(&phone, &ada()).await.unwrap());
-    assert!(!h.app.link_device(&phone, &ada()).await.unwrap(), "a second link is a no-op");
+    assert!(h.app.link_device(&phone, &ada(), Source::Form).await.unwrap());
+    assert!(
+        !h.app.link_device(&phone, &ada(), Source::Form).await.unwrap(),
+        "a second link is a no-op"
+    );
     assert_eq!(h.app.decide(Some(&ada()), &SPONSOR_SALE).unwrap().rule, Rule::OptedOutOfSale);
     let history = h.app.consent_history(&ada(), &Actor::Subject).await.unwrap();
-    assert_eq!(history.len(), 1);
-    assert_eq!(history[0].subject_kind, "device");
+    let kinds: Vec<(&str, &str)> =
+        history.iter().map(|e| (e.subject_kind, e.choice.as_str())).collect();
+    assert_eq!(kinds, [("device", "opt_out_sale"), ("person", "link")]);
+    // She chose nothing herself, yet the sponsors must stop: she is on their list.
+    let list = h.app.suppression_list("sponsors", &Actor::Cli).await.unwrap();
+    let kinds: Vec<&str> = list.entries.iter().map(|e| e.kind).collect();
+    assert!(kinds.contains(&"email") && kinds.contains(&"device"), "{kinds:?}");
 
     // A fresh engine loaded from the ledger agrees (links survive a restart).
     let fresh = Engine::load(h.app.choices().unwrap().program().clone(), &t.store).await.unwrap();
@@ -393,7 +403,7 @@ store_test!(concurrent_contradictory_choices_end_opted_out_r121, |t| async move 
     assert_eq!(fresh.current().decide(Some(&key), &SPONSOR_SALE).rule, Rule::OptedOutOfSale);
 });
 
-store_test!(a_suppression_list_names_whoever_opted_out_hashed_by_default_r116, |t| async move {
+store_test!(a_suppression_list_names_whoever_opted_out_hashed_by_default_r114, |t| async move {
     let h = with_program(&t, "events.yaml").await;
     h.app
         .submit_opt_out(new_request(RequestType::OptOutSaleShare, Law::Ccpa), &Actor::Subject)
@@ -457,5 +467,117 @@ store_test!(
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
         follower.abort();
+    }
+);
+
+store_test!(
+    a_shared_device_carries_opt_outs_but_never_one_persons_opt_in_or_age_to_another_r120_r170,
+    |t| async move {
+        let h = with_program(&t, "events.yaml").await;
+        let laptop = ChoiceSubject::device("family-laptop").unwrap();
+        let child = ChoiceSubject::parse("account:kid-7").unwrap();
+        let staff = Actor::Staff("s1".into());
+        h.app
+            .record_choice(
+                choice(
+                    child.clone(),
+                    LedgerChoice::Age(ombud_policy::decide::AgeBand::Under13),
+                    Source::Staff,
+                ),
+                &staff,
+            )
+            .await
+            .unwrap();
+        h.app.link_device(&laptop, &child, Source::Form).await.unwrap();
+        h.app.link_device(&laptop, &ada(), Source::Form).await.unwrap();
+        for step in [Choice::OptInRequest { prompted: false }, Choice::OptInConfirm] {
+            h.app
+                .record_choice(
+                    choice(ada(), LedgerChoice::Decision(step), Source::Form),
+                    &Actor::Subject,
+                )
+                .await
+                .unwrap();
+        }
+        // Ada's opt-in is hers; the child stays protected, and Ada is not made a child.
+        assert_eq!(
+            h.app.decide(Some(&child), &SPONSOR_SALE).unwrap().rule,
+            Rule::MinorNeverSoldOrShared
+        );
+        assert!(h.app.decide(Some(&ada()), &SPONSOR_SALE).unwrap().allowed);
+        // An opt-out on the laptop reaches both people linked to it, not through it.
+        h.app
+            .record_choice(
+                choice(laptop.clone(), LedgerChoice::Decision(Choice::OptOutOfSale), Source::Form),
+                &Actor::Subject,
+            )
+            .await
+            .unwrap();
+        assert_eq!(h.app.decide(Some(&ada()), &SPONSOR_SALE).unwrap().rule, Rule::OptedOutOfSale);
+        // The same after a reload from the ledger.
+        let fresh =
+            Engine::load(h.app.choices().unwrap().program().clone(), &t.store).await.unwrap();
+        for (who, rule) in [(&child, Rule::MinorNeverSoldOrShared), (&ada(), Rule::OptedOutOfSale)]
+        {
+            let key: [u8; 32] = h.app.subject_key(who).try_into().unwrap();
+            assert_eq!(fresh.current().decide(Some(&key), &SPONSOR_SALE).rule, rule);
+        }
+    }
+);
+
+store_test!(
+    proof_of_consent_needs_the_notice_shown_and_a_parents_consent_needs_staff_r171_r251,
+    |t| async move {
+        let h = with_program(&t, "saas.yaml").await;
+        let consent = LedgerChoice::Decision(Choice::Consent {
+            purpose: "analytics".into(),
+            by_parent: false,
+        });
+        let unproven = NewChoice {
+            subject: ada(),
+            choice: consent.clone(),
+            source: Source::Form,
+            notice_version: None,
+        };
+        let Err(AppError::Invalid(message)) = h.app.record_choice(unproven, &Actor::Subject).await
+        else {
+            panic!()
+        };
+        assert!(message.contains("notice version"), "{message}");
+        let by_parent = LedgerChoice::Decision(Choice::Consent {
+            purpose: "analytics".into(),
+            by_parent: true,
+        });
+        assert!(matches!(
+            h.app.record_choice(choice(ada(), by_parent, Source::Form), &Actor::Subject).await,
+            Err(AppError::Forbidden(_))
+        ));
+        // A child cannot raise their own age band once the business knows it.
+        let kid = ChoiceSubject::parse("account:kid-9").unwrap();
+        h.app
+            .record_choice(
+                choice(
+                    kid.clone(),
+                    LedgerChoice::Age(ombud_policy::decide::AgeBand::Under13),
+                    Source::Staff,
+                ),
+                &Actor::Staff("s1".into()),
+            )
+            .await
+            .unwrap();
+        assert!(matches!(
+            h.app
+                .record_choice(
+                    choice(
+                        kid,
+                        LedgerChoice::Age(ombud_policy::decide::AgeBand::Adult),
+                        Source::Form
+                    ),
+                    &Actor::Subject
+                )
+                .await,
+            Err(AppError::Forbidden(_))
+        ));
+        assert!(h.app.consent_history(&ada(), &Actor::Subject).await.unwrap().is_empty());
     }
 );

@@ -323,7 +323,19 @@ pub(crate) async fn consent(args: ConsentArgs) -> anyhow::Result<ExitCode> {
             };
             match path {
                 Some(path) => {
-                    std::fs::write(&path, body)
+                    // A new file readable by its owner only: it may hold identifiers in
+                    // plain, and an existing file (or a link planted there) is refused.
+                    use std::io::Write as _;
+                    use std::os::unix::fs::OpenOptionsExt as _;
+                    let mut file = std::fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .mode(0o600)
+                        .open(&path)
+                        .with_context(|| {
+                            format!("cannot create {} (it must not exist yet)", path.display())
+                        })?;
+                    file.write_all(body.as_bytes())
                         .with_context(|| format!("cannot write {}", path.display()))?;
                     out_line(&format!(
                         "{} entries written to {}",
@@ -335,7 +347,13 @@ pub(crate) async fn consent(args: ConsentArgs) -> anyhow::Result<ExitCode> {
             }
         }
         ConsentCommand::Link { device, person } => {
-            let linked = app.link_device(&subject(&device)?, &subject(&person)?).await?;
+            let linked = app
+                .link_device(
+                    &subject(&device)?,
+                    &subject(&person)?,
+                    ombud_policy::decide::Source::Staff,
+                )
+                .await?;
             out_line(if linked { "linked" } else { "already linked" })?;
         }
         ConsentCommand::Signal { device, person, gpc, dnt } => {
