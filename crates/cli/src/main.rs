@@ -62,6 +62,8 @@ enum Command {
     Consent(commands::consent::ConsentArgs),
     /// Ask the decision engine one question; exit 0 when allowed, 1 when denied.
     Decide(commands::consent::DecideArgs),
+    /// Serve the privacy center over HTTP (GPC, notices, one-click unsubscribe).
+    Serve(commands::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -86,6 +88,7 @@ fn main() -> ExitCode {
         Command::Jobs(args) => block_on(commands::jobs::jobs(args)),
         Command::Consent(args) => block_on(commands::consent::consent(args)),
         Command::Decide(args) => block_on(commands::consent::decide(args)),
+        Command::Serve(args) => block_on(commands::serve::serve(args)),
     };
     match result {
         Ok(code) => code,

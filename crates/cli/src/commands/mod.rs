@@ -11,6 +11,7 @@ pub(crate) mod notice;
 pub(crate) mod report;
 pub(crate) mod request;
 pub(crate) mod schema;
+pub(crate) mod serve;
 pub(crate) mod store;
 pub(crate) mod systems;
 pub(crate) mod workload;

@@ -1,0 +1,96 @@
+//! ombud-web: ombud over HTTP (issue 6, begun). Today: the privacy center's public
+//! pages — its home, the notices rendered from the manifest, the Global Privacy Control
+//! behaviour (a browser sending `Sec-GPC: 1` is opted out without a click and every page
+//! says "Opt-Out Request Honored", R-117, R-120, R-124), `/.well-known/gpc.json`
+//! the RFC 8058 one-click unsubscribe endpoint, health and readiness. Staff
+//! pages, request forms and the API come next (docs/web.md).
+//!
+//! **Invariants:** every response carries a strict Content-Security-Policy (no inline
+//! script; the inline styles are allowed by their hashes only) and `nosniff`; every
+//! body is size-limited; everything a page shows is escaped ([`html::escape`]); errors
+//! show the app's safe message, never personal data.
+
+pub mod html;
+mod pages;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
+use ombud_app::App;
+use ombud_program::Program;
+use ombud_program::notice::{Format, NoticeLaw};
+
+/// The largest request body any route reads: the one-click POST is 26 bytes, a
+/// multipart one a few hundred (RFC 8058).
+pub const BODY_BYTES_MAX: usize = ombud_policy::unsubscribe::MAX_ONE_CLICK_BODY_BYTES;
+
+/// What the pages are made from, computed once at start.
+pub struct Site {
+    app: App,
+    program: Arc<Program>,
+    /// `(law id, the rendered notice page)`.
+    notices: Vec<(&'static str, String)>,
+    /// `/.well-known/gpc.json`.
+    gpc_json: String,
+    /// The Content-Security-Policy of every response.
+    csp: String,
+}
+
+impl Site {
+    /// The site of an app whose decision engine is loaded (`App::with_choices`).
+    pub fn new(app: App) -> Result<Site, ombud_app::AppError> {
+        let program = app.choices()?.program().clone();
+        let mut notices = Vec::new();
+        for (id, law) in [("ccpa", NoticeLaw::Ccpa), ("gdpr", NoticeLaw::Gdpr)] {
+            let wanted = match law {
+                NoticeLaw::Ccpa => program.jurisdictions.contains(&ombud_core::Law::Ccpa),
+                NoticeLaw::Gdpr => program.jurisdictions.contains(&ombud_core::Law::Gdpr),
+            };
+            if wanted {
+                notices.push((id, ombud_program::notice::render(&program, law, Format::Html)));
+            }
+        }
+        let gpc_json = ombud_policy::gpc::well_known_gpc_json(&program, program.notice.effective);
+        // The inline style blocks the pages carry, allowed by hash: nothing else inline.
+        let mut hashes: Vec<String> = notices
+            .iter()
+            .filter_map(|(_, page)| html::style_block(page))
+            .map(html::csp_hash)
+            .collect();
+        hashes.push(html::csp_hash(pages::STYLE));
+        hashes.sort();
+        hashes.dedup();
+        let csp = format!(
+            "default-src 'none'; style-src {}; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            hashes.join(" ")
+        );
+        Ok(Site { app, program, notices, gpc_json, csp })
+    }
+}
+
+/// The routes.
+pub fn router(site: Arc<Site>) -> Router {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/notice/{law}", get(pages::notice))
+        .route("/.well-known/gpc.json", get(pages::gpc_json))
+        .route("/unsubscribe/{token}", get(pages::unsubscribe_page).post(pages::unsubscribe))
+        .route("/healthz", get(pages::healthz))
+        .route("/readyz", get(pages::readyz))
+        .fallback(pages::not_found)
+        .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
+        .with_state(site)
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then lets requests in
+/// flight finish (graceful shutdown).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+}

@@ -1,0 +1,209 @@
+//! The privacy center over HTTP, through the router (`oneshot`), on a real store:
+//! GPC honored without a click and said on every page, the
+//! well-known file, RFC 8058 one-click unsubscribe (a GET never unsubscribes;
+//! forged tokens, wrong bodies and oversized bodies refused), strict security headers,
+//! health and readiness.
+
+// Helpers outside #[test] functions unwrap too: a failed set-up is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt as _;
+use ombud_app::choices::{ChoiceSubject, Engine, LedgerChoice, NewChoice};
+use ombud_app::mail::{MailTransport, Templates};
+use ombud_app::{Actor, App, AppParts, ManualClock, NoLookup, SequentialIds, Settings};
+use ombud_policy::decide::Source;
+use ombud_program::CheckOptions;
+use ombud_testkit::store_test;
+use tower::ServiceExt as _;
+
+async fn site(
+    t: &ombud_testkit::TestStore,
+    example: &str,
+) -> (App, axum::Router, tempfile::TempDir) {
+    let path = format!("{}/../../examples/{example}", env!("CARGO_MANIFEST_DIR"));
+    let (program, _) =
+        ombud_program::load(&std::fs::read(&path).unwrap(), &CheckOptions::default()).unwrap();
+    let calendars = std::path::Path::new(&path).parent().unwrap().join("calendars");
+    let settings = Settings::from_program(&program, Some(&calendars), None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::new(AppParts {
+        store: t.store.clone(),
+        settings,
+        clock: Arc::new(ManualClock::new("2026-11-25T17:00:00Z".parse().unwrap())),
+        ids: Arc::new(SequentialIds::new()),
+        lookup: Arc::new(NoLookup),
+        templates: Templates::builtin(),
+        transport: MailTransport::from_url(&format!("outbox:{}", dir.path().display())).unwrap(),
+    });
+    let engine = Engine::load(Arc::new(program), &t.store).await.unwrap();
+    let app = app.with_choices(Arc::new(engine));
+    let router = ombud_web::router(Arc::new(ombud_web::Site::new(app.clone()).unwrap()));
+    (app, router, dir)
+}
+
+async fn send(
+    router: &axum::Router,
+    request: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, String) {
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn get(uri: &str) -> axum::http::request::Builder {
+    Request::builder().uri(uri)
+}
+
+store_test!(
+    a_browser_sending_gpc_is_opted_out_without_a_click_and_every_page_says_so_r117_r124,
+    |t| async move {
+        let (app, router, _dir) = site(&t, "events.yaml").await;
+        let (status, headers, body) = send(&router, get("/").body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(!body.contains("Opt-Out Request Honored"), "no signal, no claim");
+        let cookie = headers.get("set-cookie").unwrap().to_str().unwrap().to_owned();
+        assert!(
+            cookie.contains("HttpOnly")
+                && cookie.contains("Secure")
+                && cookie.contains("SameSite=Lax"),
+            "{cookie}"
+        );
+        let id = cookie.split(';').next().unwrap().to_owned();
+
+        // "Sec-GPC: yes" is not the signal.
+        let (_, _, body) = send(
+            &router,
+            get("/").header("cookie", &id).header("sec-gpc", "yes").body(Body::empty()).unwrap(),
+        )
+        .await;
+        assert!(!body.contains("Opt-Out Request Honored"));
+
+        let (status, _, body) = send(
+            &router,
+            get("/").header("cookie", &id).header("sec-gpc", "1").body(Body::empty()).unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("Opt-Out Request Honored"), "{body}");
+        let device = ChoiceSubject::device(id.split('=').nth(1).unwrap()).unwrap();
+        let history = app.consent_history(&device, &Actor::Cli).await.unwrap();
+        assert_eq!(history.len(), 3, "sale, sharing, targeted ads, once");
+        assert!(history.iter().all(|e| e.source == "gpc"));
+
+        // Every page of the privacy center says it, and replays record nothing.
+        let (status, _, body) = send(
+            &router,
+            get("/notice/ccpa")
+                .header("cookie", &id)
+                .header("sec-gpc", "1")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("Opt-Out Request Honored"));
+        assert_eq!(app.consent_history(&device, &Actor::Cli).await.unwrap().len(), 3);
+        // A later visit without the signal is not an opt-in; the opt-out stands.
+        let (_, _, body) =
+            send(&router, get("/").header("cookie", &id).body(Body::empty()).unwrap()).await;
+        assert!(body.contains("Opt-Out Request Honored"));
+    }
+);
+
+store_test!(every_response_carries_a_strict_policy_and_the_well_known_file_r323, |t| async move {
+    let (_app, router, _dir) = site(&t, "events.yaml").await;
+    for uri in ["/", "/notice/ccpa", "/.well-known/gpc.json", "/nowhere", "/healthz", "/readyz"] {
+        let (status, headers, _) = send(&router, get(uri).body(Body::empty()).unwrap()).await;
+        let csp = headers.get("content-security-policy").unwrap().to_str().unwrap();
+        assert!(
+            csp.starts_with("default-src 'none'")
+                && !csp.contains("unsafe-inline")
+                && !csp.contains("script-src"),
+            "{csp}"
+        );
+        assert_eq!(headers.get("x-content-type-options").unwrap(), "nosniff");
+        assert_eq!(
+            status,
+            if uri == "/nowhere" { StatusCode::NOT_FOUND } else { StatusCode::OK },
+            "{uri}"
+        );
+    }
+    let (_, headers, body) =
+        send(&router, get("/.well-known/gpc.json").body(Body::empty()).unwrap()).await;
+    assert_eq!(headers.get("content-type").unwrap(), "application/json");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["gpc"], true);
+    assert_eq!(json["lastUpdate"], "2026-10-15");
+    // The events program is not under the GDPR: no such notice.
+    assert_eq!(
+        send(&router, get("/notice/gdpr").body(Body::empty()).unwrap()).await.0,
+        StatusCode::NOT_FOUND
+    );
+});
+
+store_test!(
+    one_click_unsubscribe_works_by_post_only_and_refuses_forgeries_rfc8058,
+    |t| async move {
+        let (app, router, _dir) = site(&t, "saas.yaml").await;
+        let ada = ChoiceSubject::email("ada@example.com").unwrap();
+        app.record_choice(
+            NewChoice {
+                subject: ada.clone(),
+                choice: LedgerChoice::Subscribe("newsletter".into()),
+                source: Source::Form,
+                notice_version: Some("2026.1".into()),
+            },
+            &Actor::Subject,
+        )
+        .await
+        .unwrap();
+        let token = app.unsubscribe_token(&ada, "newsletter").unwrap();
+        let uri = format!("/unsubscribe/{token}");
+        // A GET (a mail scanner opening the link) shows a button and changes nothing.
+        let (status, _, body) = send(&router, get(&uri).body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("name=\"List-Unsubscribe\" value=\"One-Click\""));
+        assert!(app.consent_view(&ada, &Actor::Cli).await.unwrap().lists[0].1);
+
+        let post = |uri: &str, body: &'static [u8]| {
+            Request::post(uri)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap()
+        };
+        assert_eq!(send(&router, post(&uri, b"unsubscribe=yes")).await.0, StatusCode::BAD_REQUEST);
+        let mut forged = token.clone();
+        forged.replace_range(10..11, if &forged[10..11] == "A" { "B" } else { "A" });
+        assert_eq!(
+            send(&router, post(&format!("/unsubscribe/{forged}"), b"List-Unsubscribe=One-Click"))
+                .await
+                .0,
+            StatusCode::FORBIDDEN
+        );
+        let huge = Request::post(&uri)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(vec![b'a'; 10_000]))
+            .unwrap();
+        assert_eq!(send(&router, huge).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+        assert!(
+            app.consent_view(&ada, &Actor::Cli).await.unwrap().lists[0].1,
+            "nothing refused changed anything"
+        );
+
+        let (status, _, body) = send(&router, post(&uri, b"List-Unsubscribe=One-Click")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.contains("You are unsubscribed"));
+        assert!(!app.consent_view(&ada, &Actor::Cli).await.unwrap().lists[0].1);
+        assert_eq!(
+            send(&router, post(&uri, b"List-Unsubscribe=One-Click")).await.0,
+            StatusCode::OK,
+            "a second click is harmless"
+        );
+    }
+);
