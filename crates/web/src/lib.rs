@@ -2,7 +2,9 @@
 //! pages — its home, the notices rendered from the manifest, the Global Privacy Control
 //! behaviour (a browser sending `Sec-GPC: 1` is opted out without a click and every page
 //! says "Opt-Out Request Honored", R-117, R-120, R-124), `/.well-known/gpc.json`
-//! the RFC 8058 one-click unsubscribe endpoint, health and readiness. Staff
+//! the "Do Not Sell or Share" and "Limit" pages (R-110, R-140, R-112: no
+//! account, no verification), the RFC 8058 one-click unsubscribe endpoint, health and
+//! readiness. Staff
 //! pages, request forms and the API come next (docs/web.md).
 //!
 //! **Invariants:** every response carries a strict Content-Security-Policy (no inline
@@ -10,6 +12,7 @@
 //! body is size-limited; everything a page shows is escaped ([`html::escape`]); errors
 //! show the app's safe message, never personal data.
 
+mod choices;
 pub mod html;
 mod pages;
 
@@ -77,6 +80,8 @@ pub fn router(site: Arc<Site>) -> Router {
         .route("/", get(pages::home))
         .route("/notice/{law}", get(pages::notice))
         .route("/.well-known/gpc.json", get(pages::gpc_json))
+        .route("/do-not-sell-or-share", get(choices::do_not_sell_page).post(choices::do_not_sell))
+        .route("/limit-sensitive", get(choices::limit_page).post(choices::limit))
         .route("/unsubscribe/{token}", get(pages::unsubscribe_page).post(pages::unsubscribe))
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(pages::readyz))

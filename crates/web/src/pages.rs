@@ -26,7 +26,7 @@ const DEVICE_COOKIE: &str = "ombud_device";
 const DEVICE_COOKIE_MAX_AGE_S: u32 = 365 * 24 * 60 * 60;
 
 /// The browser's device id from its cookie, or a new one (and the cookie to set).
-fn device(headers: &HeaderMap) -> (String, Option<String>) {
+pub(crate) fn device(headers: &HeaderMap) -> (String, Option<String>) {
     let existing =
         headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|line| {
             line.split(';').find_map(|pair| {
@@ -55,7 +55,10 @@ fn device(headers: &HeaderMap) -> (String, Option<String>) {
 }
 
 /// Honors the request's signals for this browser; the status the page shows.
-async fn signals(site: &Site, headers: &HeaderMap) -> (Option<&'static str>, Option<String>) {
+pub(crate) async fn signals(
+    site: &Site,
+    headers: &HeaderMap,
+) -> (Option<&'static str>, Option<String>) {
     let (id, cookie) = device(headers);
     let pairs: Vec<(&str, &str)> =
         headers.iter().filter_map(|(n, v)| Some((n.as_str(), v.to_str().ok()?))).collect();
@@ -68,7 +71,7 @@ async fn signals(site: &Site, headers: &HeaderMap) -> (Option<&'static str>, Opt
     (status, cookie)
 }
 
-fn respond(
+pub(crate) fn respond(
     site: &Site,
     status: StatusCode,
     content_type: &'static str,
@@ -89,7 +92,7 @@ fn respond(
     response
 }
 
-fn page(site: &Site, title: &str, status_line: Option<&str>, body: &str) -> String {
+pub(crate) fn page(site: &Site, title: &str, status_line: Option<&str>, body: &str) -> String {
     let banner = status_line
         .map(|s| format!("<p class=\"status\" role=\"status\">{}</p>", escape(s)))
         .unwrap_or_default();
@@ -108,6 +111,9 @@ pub(crate) async fn home(State(site): State<Arc<Site>>, headers: HeaderMap) -> R
         body.push_str(&format!("<li><a href=\"/notice/{id}\">{label}</a></li>"));
     }
     body.push_str("</ul>");
+    if site.program.jurisdictions.contains(&ombud_core::Law::Ccpa) {
+        body.push_str("<h2>Your choices</h2><ul><li><a href=\"/do-not-sell-or-share\">Do Not Sell or Share My Personal Information</a></li><li><a href=\"/limit-sensitive\">Limit the Use of My Sensitive Personal Information</a></li></ul>");
+    }
     // What the notice says about the signal, in the same words.
     let stance = match site.program.signals.gpc {
         ombud_core::SignalStance::Honor => {
@@ -240,11 +246,15 @@ pub(crate) async fn readyz(State(site): State<Arc<Site>>) -> Response {
 }
 
 pub(crate) async fn not_found(State(site): State<Arc<Site>>) -> Response {
+    not_found_page(&site)
+}
+
+pub(crate) fn not_found_page(site: &Site) -> Response {
     let html = page(
-        &site,
+        site,
         "Not found",
         None,
         "<h1>Not found</h1><p><a href=\"/\">The privacy center</a></p>",
     );
-    respond(&site, StatusCode::NOT_FOUND, "text/html; charset=utf-8", html, None)
+    respond(site, StatusCode::NOT_FOUND, "text/html; charset=utf-8", html, None)
 }

@@ -207,3 +207,84 @@ store_test!(
         );
     }
 );
+
+store_test!(
+    do_not_sell_opts_out_the_browser_and_the_person_with_no_account_or_verification_r110_r112,
+    |t| async move {
+        let (app, router, _dir) = site(&t, "events.yaml").await;
+        let (_, _, home) = send(&router, get("/").body(Body::empty()).unwrap()).await;
+        assert!(home.contains(
+            "href=\"/do-not-sell-or-share\">Do Not Sell or Share My Personal Information</a>"
+        ));
+        assert!(home.contains("Limit the Use of My Sensitive Personal Information"));
+        let (status, headers, page) =
+            send(&router, get("/do-not-sell-or-share").body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("<h1>Do Not Sell or Share My Personal Information</h1>"));
+        assert!(page.contains("<label for=\"email\">"), "labelled fields");
+        let cookie = headers
+            .get("set-cookie")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+
+        let sale = ombud_policy::decide::Query {
+            purpose: Some("sponsor_offers"),
+            recipient: Some("sponsors"),
+            category: "contact_details",
+            law: ombud_core::Law::Ccpa,
+        };
+        let ada = ChoiceSubject::email("ada@example.com").unwrap();
+        let post = |site_header: &'static str, body: &'static str| {
+            Request::post("/do-not-sell-or-share")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("cookie", &cookie)
+                .header("host", "privacy.example.com")
+                .header("sec-fetch-site", site_header)
+                .body(Body::from(body))
+                .unwrap()
+        };
+        // Another site cannot opt a visitor out (or in) behind their back.
+        assert_eq!(
+            send(&router, post("cross-site", "email=ada%40example.com")).await.0,
+            StatusCode::FORBIDDEN
+        );
+        assert!(app.decide(Some(&ada), &sale).unwrap().allowed, "nothing recorded");
+        assert_eq!(
+            send(&router, post("same-origin", "email=not-an-address")).await.0,
+            StatusCode::BAD_REQUEST
+        );
+
+        let (status, _, body) = send(&router, post("same-origin", "email=Ada%40Example.com")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body.contains("Opt-Out Request Honored") && body.contains("reference"), "{body}");
+        assert!(!app.decide(Some(&ada), &sale).unwrap().allowed);
+        let browser = ChoiceSubject::device(cookie.split('=').nth(1).unwrap()).unwrap();
+        assert!(!app.decide(Some(&browser), &sale).unwrap().allowed);
+        // The request went through the workflow and is closed (§7101 record).
+        let requests = app.list(&ombud_store::requests::Filter::default()).await.unwrap();
+        assert_eq!(requests.len(), 1);
+        assert_eq!(requests[0].request.status.id(), "completed");
+
+        // An Origin from elsewhere is refused too, when the browser sends no Sec-Fetch-Site.
+        let foreign = Request::post("/limit-sensitive")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("host", "privacy.example.com")
+            .header("origin", "https://attacker.example")
+            .body(Body::from("email="))
+            .unwrap();
+        assert_eq!(send(&router, foreign).await.0, StatusCode::FORBIDDEN);
+    }
+);
+
+store_test!(a_program_that_does_not_sell_has_no_do_not_sell_page, |t| async move {
+    let (_app, router, _dir) = site(&t, "saas.yaml").await;
+    assert_eq!(
+        send(&router, get("/do-not-sell-or-share").body(Body::empty()).unwrap()).await.0,
+        StatusCode::NOT_FOUND
+    );
+});
