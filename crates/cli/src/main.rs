@@ -62,8 +62,11 @@ enum Command {
     Consent(commands::consent::ConsentArgs),
     /// Ask the decision engine one question; exit 0 when allowed, 1 when denied.
     Decide(commands::consent::DecideArgs),
-    /// Serve the privacy center over HTTP (GPC, notices, one-click unsubscribe).
+    /// Serve the privacy center and the API over HTTP (GPC, notices, opt-outs,
+    /// one-click unsubscribe, decisions).
     Serve(commands::serve::ServeArgs),
+    /// API tokens: create (shown once), list, revoke.
+    Token(commands::token::TokenArgs),
 }
 
 fn main() -> ExitCode {
@@ -89,6 +92,7 @@ fn main() -> ExitCode {
         Command::Consent(args) => block_on(commands::consent::consent(args)),
         Command::Decide(args) => block_on(commands::consent::decide(args)),
         Command::Serve(args) => block_on(commands::serve::serve(args)),
+        Command::Token(args) => block_on(commands::token::token(args)),
     };
     match result {
         Ok(code) => code,

@@ -12,6 +12,7 @@
 //! body is size-limited; everything a page shows is escaped ([`html::escape`]); errors
 //! show the app's safe message, never personal data.
 
+pub mod api;
 mod choices;
 pub mod html;
 mod pages;
@@ -76,7 +77,12 @@ impl Site {
 
 /// The routes.
 pub fn router(site: Arc<Site>) -> Router {
-    Router::new()
+    // The API takes larger bodies (a batch of questions) than the pages' forms.
+    let api = Router::new()
+        .route("/v1/decisions", axum::routing::post(api::decide))
+        .route("/v1/decisions/batch", axum::routing::post(api::decide_batch))
+        .layer(DefaultBodyLimit::max(api::API_BODY_BYTES_MAX));
+    let pages = Router::new()
         .route("/", get(pages::home))
         .route("/notice/{law}", get(pages::notice))
         .route("/.well-known/gpc.json", get(pages::gpc_json))
@@ -85,9 +91,8 @@ pub fn router(site: Arc<Site>) -> Router {
         .route("/unsubscribe/{token}", get(pages::unsubscribe_page).post(pages::unsubscribe))
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(pages::readyz))
-        .fallback(pages::not_found)
-        .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
-        .with_state(site)
+        .layer(DefaultBodyLimit::max(BODY_BYTES_MAX));
+    pages.merge(api).fallback(pages::not_found).with_state(site)
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, then lets requests in

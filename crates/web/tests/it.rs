@@ -288,3 +288,103 @@ store_test!(a_program_that_does_not_sell_has_no_do_not_sell_page, |t| async move
         StatusCode::NOT_FOUND
     );
 });
+
+store_test!(
+    the_decisions_api_answers_single_and_batch_questions_for_a_scoped_token_only,
+    |t| async move {
+        let (app, router, _dir) = site(&t, "events.yaml").await;
+        use ombud_app::tokens::Scope;
+        let (_, token) =
+            app.create_api_token("ad server", &[Scope::Decide], &Actor::Cli).await.unwrap();
+        let (reader_id, reader) =
+            app.create_api_token("crm", &[Scope::ConsentRead], &Actor::Cli).await.unwrap();
+        let call = |uri: &str, bearer: &str, body: String| {
+            Request::post(uri)
+                .header("authorization", format!("Bearer {bearer}"))
+                .header("content-type", "application/json")
+                .body(Body::from(body))
+                .unwrap()
+        };
+        let question = r#"{"subject":"email:ada@example.com","purpose":"sponsor_offers","recipient":"sponsors","category":"contact_details"}"#;
+        let (status, _, body) =
+            send(&router, call("/v1/decisions", token.expose(), question.to_owned())).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(answer["allowed"], true);
+        assert_eq!(answer["rule"], "allowed_sale_or_share");
+
+        app.record_choice(
+            NewChoice {
+                subject: ChoiceSubject::email("ada@example.com").unwrap(),
+                choice: LedgerChoice::Decision(ombud_policy::decide::Choice::OptOutOfSale),
+                source: Source::Api,
+                notice_version: None,
+            },
+            &Actor::System,
+        )
+        .await
+        .unwrap();
+        let (_, _, body) =
+            send(&router, call("/v1/decisions", token.expose(), question.to_owned())).await;
+        let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(answer["allowed"], false);
+        assert!(answer["explanation"].as_str().unwrap().contains("opted out"));
+
+        // A batch: ada (opted out), grace (not), an unknown recipient (named, denied).
+        let batch = r#"{"questions":[
+        {"subject":"email:ada@example.com","purpose":"sponsor_offers","recipient":"sponsors","category":"contact_details"},
+        {"subject":"email:grace@example.com","purpose":"sponsor_offers","recipient":"sponsors","category":"contact_details"},
+        {"purpose":"sponsor_offers","recipient":"spnosors","category":"contact_details","law":"ccpa"}]}"#;
+        let (status, _, body) =
+            send(&router, call("/v1/decisions/batch", token.expose(), batch.to_owned())).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let rules: Vec<&str> = answer["decisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["rule"].as_str().unwrap())
+            .collect();
+        assert_eq!(rules, ["opted_out_of_sale", "allowed_sale_or_share", "unknown_id"]);
+
+        // No token, a wrong one, one without the scope, a revoked one: 403 with a stable code.
+        for bearer in ["", "ombud_nope", reader.expose()] {
+            let (status, _, body) =
+                send(&router, call("/v1/decisions", bearer, question.to_owned())).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{bearer}");
+            assert!(body.contains("\"code\":\"forbidden\""), "{body}");
+        }
+        assert!(app.revoke_api_token(reader_id, &Actor::Cli).await.unwrap());
+        let (short_id, short_lived) =
+            app.create_api_token("trial", &[Scope::Decide], &Actor::Cli).await.unwrap();
+        assert_eq!(
+            send(&router, call("/v1/decisions", short_lived.expose(), question.to_owned())).await.0,
+            StatusCode::OK
+        );
+        assert!(app.revoke_api_token(short_id, &Actor::Cli).await.unwrap());
+        assert_eq!(
+            send(&router, call("/v1/decisions", short_lived.expose(), question.to_owned())).await.0,
+            StatusCode::FORBIDDEN,
+            "revoked: stops at once"
+        );
+        // Bad input: not JSON, unknown fields, a bad subject, too many questions.
+        for bad in [
+            "{",
+            r#"{"category":"contact_details","colour":"red"}"#,
+            r#"{"subject":"ada","category":"contact_details"}"#,
+        ] {
+            let (status, _, body) =
+                send(&router, call("/v1/decisions", token.expose(), bad.to_owned())).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {body}");
+            assert!(body.contains("\"code\":\"invalid\"") && !body.contains("ada@"), "{body}");
+        }
+        let many = format!(
+            "{{\"questions\":[{}]}}",
+            vec![r#"{"category":"contact_details"}"#; 10_001].join(",")
+        );
+        assert_eq!(
+            send(&router, call("/v1/decisions/batch", token.expose(), many)).await.0,
+            StatusCode::BAD_REQUEST
+        );
+    }
+);

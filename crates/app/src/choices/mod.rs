@@ -593,6 +593,24 @@ impl App {
         Ok(board.decide(key.as_ref(), query))
     }
 
+    /// Decides a batch of questions from one board (what the batch API calls): the
+    /// verdicts only, in order — the rule and whether it allows, without the words.
+    pub fn decide_batch(
+        &self,
+        items: &[(Option<ChoiceSubject>, Query<'_>)],
+    ) -> Result<Vec<ombud_policy::decide::Verdict>, AppError> {
+        let board: Arc<Board> = self.choices()?.current();
+        let keyed: Vec<(Option<ombud_policy::decide::SubjectKey>, Query<'_>)> = items
+            .iter()
+            .map(|(subject, query)| {
+                (subject.as_ref().and_then(|s| engine::key_of(&self.subject_key(s))), *query)
+            })
+            .collect();
+        let mut out = Vec::with_capacity(keyed.len());
+        board.verdicts(&keyed, &mut out);
+        Ok(out)
+    }
+
     /// An opt-out request (of sale and sharing, or to limit sensitive PI) through the
     /// request workflow: its choices are recorded first, so every decision obeys them
     /// at once, whatever happens next (R-113: as soon as feasibly possible, 15 business

@@ -14,6 +14,7 @@ pub(crate) mod schema;
 pub(crate) mod serve;
 pub(crate) mod store;
 pub(crate) mod systems;
+pub(crate) mod token;
 pub(crate) mod workload;
 
 /// Clean, or warnings only.

@@ -1,0 +1,168 @@
+//! API tokens (issue 6): made with scopes, shown once, kept only as a keyed hash,
+//! checked on every API call, revoked (never deleted). Making and revoking one is
+//! audited.
+
+use base64::Engine as _;
+use ombud_core::id::Id;
+use ombud_core::limits;
+use ombud_core::sensitive::Sensitive;
+use ombud_store::tokens::ApiToken;
+use serde_json::json;
+
+use crate::{Actor, App, AppError};
+
+/// What a token may do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// Ask the decision engine (single and batch).
+    Decide,
+    /// Read a subject's choices.
+    ConsentRead,
+    /// Record choices.
+    ConsentWrite,
+}
+
+impl Scope {
+    /// Every scope.
+    pub const ALL: [Scope; 3] = [Scope::Decide, Scope::ConsentRead, Scope::ConsentWrite];
+
+    /// Its name in tokens and on the command line.
+    pub fn id(self) -> &'static str {
+        match self {
+            Scope::Decide => "decide",
+            Scope::ConsentRead => "consent:read",
+            Scope::ConsentWrite => "consent:write",
+        }
+    }
+
+    /// A scope by name.
+    pub fn parse(text: &str) -> Result<Scope, AppError> {
+        Scope::ALL.into_iter().find(|s| s.id() == text).ok_or_else(|| {
+            AppError::Invalid(format!(
+                "unknown scope {:?}; the scopes are {}",
+                text.chars().take(40).collect::<String>(),
+                Scope::ALL.map(Scope::id).join(", ")
+            ))
+        })
+    }
+}
+
+/// Who an API call is, once its token checks out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiPrincipal {
+    /// The token's id (what the audit log names).
+    pub id: Id,
+    /// Its scopes.
+    pub scopes: Vec<Scope>,
+}
+
+impl ApiPrincipal {
+    /// Refuses a call outside the token's scopes.
+    pub fn require(&self, scope: Scope) -> Result<(), AppError> {
+        if self.scopes.contains(&scope) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!("this token does not have the scope {}", scope.id())))
+        }
+    }
+}
+
+/// The prefix of every token: recognizable to secret scanners and in a log a person
+/// pasted by mistake.
+pub const TOKEN_PREFIX: &str = "ombud_";
+
+/// The longest token accepted for checking (a real one is 49 characters).
+const TOKEN_CHARS_MAX: usize = 128;
+
+impl App {
+    /// Makes a token with these scopes; returns its id and the token, which is shown
+    /// this once and kept only as a keyed hash.
+    pub async fn create_api_token(
+        &self,
+        name: &str,
+        scopes: &[Scope],
+        actor: &Actor,
+    ) -> Result<(Id, Sensitive<String>), AppError> {
+        let name = name.trim();
+        if name.is_empty() || name.len() > limits::ID_BYTES_MAX {
+            return Err(AppError::Invalid(
+                "name the token (what uses it), at most 128 bytes".to_owned(),
+            ));
+        }
+        if scopes.is_empty() {
+            return Err(AppError::Invalid("give the token at least one scope".to_owned()));
+        }
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes)
+            .map_err(|_| AppError::Unavailable("no randomness for a token".to_owned()))?;
+        let token = format!(
+            "{TOKEN_PREFIX}{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+        );
+        let now = self.now();
+        let id = self.ids.id(now);
+        let mut names: Vec<&str> = scopes.iter().map(|s| s.id()).collect();
+        names.sort_unstable();
+        names.dedup();
+        let stored = ApiToken {
+            id,
+            name: name.to_owned(),
+            scopes: names.join(" "),
+            created_at_ms: now.as_millisecond(),
+            revoked_at_ms: None,
+        };
+        let mut tx = self.store().begin().await?;
+        let mac = tx.api_token_mac(&token);
+        tx.insert_api_token(&stored, &mac).await?;
+        let payload =
+            json!({"token": id.to_string(), "name": stored.name, "scopes": stored.scopes});
+        self.audit(&mut tx, now, actor, "api_token.created", None, &payload).await?;
+        tx.commit().await?;
+        Ok((id, Sensitive::new(token)))
+    }
+
+    /// Checks a bearer token. Every failure is the same `Forbidden`, so a caller learns
+    /// nothing about which tokens exist.
+    pub async fn authenticate(&self, token: &str) -> Result<ApiPrincipal, AppError> {
+        let refused =
+            || AppError::Forbidden("the API token is missing, unknown or revoked".to_owned());
+        if !token.starts_with(TOKEN_PREFIX) || token.len() > TOKEN_CHARS_MAX {
+            return Err(refused());
+        }
+        let mut tx = self.store().read().await?;
+        let mac = tx.api_token_mac(token);
+        let found = tx.api_token_by_mac(&mac).await?;
+        drop(tx);
+        let Some(found) = found.filter(|t| t.revoked_at_ms.is_none()) else {
+            return Err(refused());
+        };
+        let scopes = found.scopes.split(' ').filter_map(|s| Scope::parse(s).ok()).collect();
+        Ok(ApiPrincipal { id: found.id, scopes })
+    }
+
+    /// Every token (never the tokens themselves).
+    pub async fn api_tokens(&self) -> Result<Vec<ApiToken>, AppError> {
+        let mut tx = self.store().read().await?;
+        Ok(tx.api_tokens().await?)
+    }
+
+    /// Revokes a token: it stops working at once.
+    pub async fn revoke_api_token(&self, id: Id, actor: &Actor) -> Result<bool, AppError> {
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        let revoked = tx.revoke_api_token(id, now.as_millisecond()).await?;
+        if revoked {
+            self.audit(
+                &mut tx,
+                now,
+                actor,
+                "api_token.revoked",
+                None,
+                &json!({"token": id.to_string()}),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(revoked)
+    }
+}
