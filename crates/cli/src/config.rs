@@ -191,6 +191,12 @@ pub(crate) async fn open_app_with_choices(args: &AppArgs) -> anyhow::Result<App>
     Ok(app)
 }
 
+/// Builds the whole app: the program's databases and the decision engine (`ombud serve`).
+pub(crate) async fn open_app_full(args: &AppArgs) -> anyhow::Result<App> {
+    let (app, _) = open_app_inner(args, true, true).await?;
+    Ok(app)
+}
+
 /// Builds the app connected to the program's databases, for fulfilment and for
 /// verification by data points.
 pub(crate) async fn open_app_with_systems(args: &AppArgs) -> anyhow::Result<App> {

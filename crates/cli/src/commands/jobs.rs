@@ -53,7 +53,7 @@ enum JobsCommand {
     },
 }
 
-fn random_u64() -> u64 {
+pub(crate) fn random_u64() -> u64 {
     let mut bytes = [0u8; 8];
     // Jitter only: on failure a fixed value still gives a valid (unjittered) delay.
     let _ = getrandom::fill(&mut bytes);
@@ -136,7 +136,7 @@ pub(crate) async fn jobs(args: JobsArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-async fn wait_for_signal() {
+pub(crate) async fn wait_for_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -1,16 +1,24 @@
-//! `ombud serve`: the privacy center over HTTP (issue 6, begun), with the decision
-//! engine following the consent ledger, until Ctrl-C or SIGTERM (requests in flight
-//! finish first).
+//! `ombud serve`: the privacy center and the API over HTTP (issue 6, begun), in one
+//! process with the job runner (fulfilment), the mail delivery and the decision engine
+//! following the consent ledger — until Ctrl-C or SIGTERM, when requests and jobs in
+//! flight finish first.
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Args;
+use ombud_app::fulfil::jobs::FulfilmentJobs;
+use ombud_jobs::{Options, Runner};
 
 use super::EXIT_OK;
-use crate::config::{AppArgs, open_app_with_choices};
+use super::jobs::{random_u64, wait_for_signal};
+use crate::config::{AppArgs, open_app_full};
 use crate::output::{err_line, out_line};
+
+/// How often queued messages are delivered.
+const MAIL_EVERY: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
@@ -22,37 +30,64 @@ pub(crate) struct ServeArgs {
 }
 
 pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let app = open_app_with_choices(&args.app).await?;
+    let app = open_app_full(&args.app).await?;
+    if let Ok(fulfilment) = app.fulfilment() {
+        for (system, why) in &fulfilment.unavailable {
+            err_line(&format!(
+                "warning: system `{system}` is not connected ({why}); its jobs wait"
+            ));
+        }
+    }
+    let (stop, stopped) = tokio::sync::watch::channel(false);
     // Other ombud processes on the same PostgreSQL store: obey their choices too.
     let follower = tokio::spawn(app.choices()?.clone().follow(app.store().clone()));
+    let mut runner = Runner::new(
+        app.store().clone(),
+        &format!("ombud-serve-{}", std::process::id()),
+        Arc::new(crate::clock::now_ms),
+        Arc::new(random_u64),
+        Options::default(),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    for handler in FulfilmentJobs::handlers(&app) {
+        runner.register(handler).map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    let jobs = tokio::spawn(runner.run(stopped.clone()));
+    let mail = {
+        let app = app.clone();
+        let mut stopped = stopped.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(error) = app.deliver_pending().await {
+                    err_line(&format!("warning: messages not delivered: {error}"));
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(MAIL_EVERY) => {}
+                    _ = stopped.changed() => {
+                        // What the last requests queued goes out before the process ends.
+                        let _ = app.deliver_pending().await;
+                        return;
+                    }
+                }
+            }
+        })
+    };
     let site = ombud_web::Site::new(app.clone())?;
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener.local_addr().context("cannot read the listening address")?;
     out_line(&format!("privacy center: http://{address}/"))?;
-    ombud_web::serve(listener, ombud_web::router(Arc::new(site)), shutdown()).await?;
+    let shutdown = async move {
+        wait_for_signal().await;
+        err_line("stopping: finishing the requests and jobs in hand");
+        let _ = stop.send(true);
+    };
+    ombud_web::serve(listener, ombud_web::router(Arc::new(site)), shutdown).await?;
+    let summary = jobs.await.context("the job runner stopped unexpectedly")?;
+    let _ = mail.await;
     follower.abort();
     app.store().close().await;
-    err_line("stopped");
+    err_line(&format!("stopped ({} jobs done)", summary.done));
     Ok(ExitCode::from(EXIT_OK))
-}
-
-/// Ctrl-C or SIGTERM.
-async fn shutdown() {
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        () = interrupt => {}
-        () = terminate => {}
-    }
 }

@@ -1,0 +1,64 @@
+//! `ombud serve` as a process: it listens, honors Global Privacy Control on the first
+//! page a browser gets (R-120, R-124), answers the API with a token `ombud token create`
+//! made, and stops cleanly on SIGTERM (graceful shutdown).
+
+// Helpers outside #[test] functions unwrap too: a failed set-up is a failed test.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::process::Stdio;
+
+use common::{Place, text};
+
+/// One HTTP/1.1 exchange over a fresh connection; the whole response as text.
+fn http(address: &str, request: &str) -> String {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn serve_honors_gpc_answers_the_api_and_stops_on_sigterm() {
+    for place in Place::both("cli_serve", "examples/events.yaml") {
+        let token = place.ok(&["token", "create", "--name", "test", "--scope", "decide"]);
+        let token = token.trim();
+        let mut child = place
+            .command(&["serve", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next().unwrap().unwrap();
+        let address =
+            first.strip_prefix("privacy center: http://").unwrap().trim_end_matches('/').to_owned();
+
+        let page =
+            http(&address, "GET / HTTP/1.1\r\nHost: x\r\nSec-GPC: 1\r\nConnection: close\r\n\r\n");
+        assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+        assert!(page.contains("Opt-Out Request Honored"), "{page}");
+        let body =
+            r#"{"purpose":"sponsor_offers","recipient":"sponsors","category":"contact_details"}"#;
+        let answer = http(
+            &address,
+            &format!(
+                "POST /v1/decisions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            ),
+        );
+        assert!(answer.contains("\"rule\":\"allowed_sale_or_share\""), "{answer}");
+
+        let pid = child.id().to_string();
+        assert!(
+            std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success()
+        );
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        assert!(text(&output.stderr).contains("stopped"), "{}", text(&output.stderr));
+    }
+}
