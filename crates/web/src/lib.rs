@@ -15,6 +15,7 @@
 pub mod api;
 mod choices;
 pub mod html;
+pub mod limit;
 mod pages;
 
 use std::future::Future;
@@ -41,6 +42,8 @@ pub struct Site {
     gpc_json: String,
     /// The Content-Security-Policy of every response.
     csp: String,
+    /// Rate limits of the public endpoints.
+    limits: limit::Limits,
 }
 
 impl Site {
@@ -71,7 +74,7 @@ impl Site {
             "default-src 'none'; style-src {}; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
             hashes.join(" ")
         );
-        Ok(Site { app, program, notices, gpc_json, csp })
+        Ok(Site { app, program, notices, gpc_json, csp, limits: limit::Limits::default() })
     }
 }
 
@@ -91,7 +94,8 @@ pub fn router(site: Arc<Site>) -> Router {
         .route("/unsubscribe/{token}", get(pages::unsubscribe_page).post(pages::unsubscribe))
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(pages::readyz))
-        .layer(DefaultBodyLimit::max(BODY_BYTES_MAX));
+        .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
+        .layer(axum::middleware::from_fn_with_state(site.clone(), limit::limit));
     pages.merge(api).fallback(pages::not_found).with_state(site)
 }
 
@@ -102,5 +106,8 @@ pub async fn serve(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+    // The client's address reaches the rate limits through `ConnectInfo`.
+    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -388,3 +388,20 @@ store_test!(
         );
     }
 );
+
+store_test!(public_forms_are_rate_limited_per_address_and_the_api_is_not, |t| async move {
+    let (_app, router, _dir) = site(&t, "events.yaml").await;
+    let post = || Request::post("/unsubscribe/whatever").body(Body::from("nope")).unwrap();
+    for _ in 0..ombud_web::limit::WRITES_PER_MINUTE {
+        assert_eq!(send(&router, post()).await.0, StatusCode::BAD_REQUEST);
+    }
+    let (status, headers, _) = send(&router, post()).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(headers.get("retry-after").unwrap(), "60");
+    // Reading pages has its own budget; the API answers to tokens, not addresses.
+    assert_eq!(send(&router, get("/").body(Body::empty()).unwrap()).await.0, StatusCode::OK);
+    for _ in 0..25 {
+        let call = Request::post("/v1/decisions").body(Body::from("{}")).unwrap();
+        assert_eq!(send(&router, call).await.0, StatusCode::FORBIDDEN);
+    }
+});
