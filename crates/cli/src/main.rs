@@ -67,6 +67,8 @@ enum Command {
     Serve(commands::serve::ServeArgs),
     /// API tokens: create (shown once), list, revoke.
     Token(commands::token::TokenArgs),
+    /// The whole product on the embedded default: a store, the demo shop, the server.
+    Demo(commands::demo::DemoArgs),
 }
 
 fn main() -> ExitCode {
@@ -93,6 +95,7 @@ fn main() -> ExitCode {
         Command::Decide(args) => block_on(commands::consent::decide(args)),
         Command::Serve(args) => block_on(commands::serve::serve(args)),
         Command::Token(args) => block_on(commands::token::token(args)),
+        Command::Demo(args) => block_on(commands::demo::demo(args)),
     };
     match result {
         Ok(code) => code,

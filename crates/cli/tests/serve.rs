@@ -62,3 +62,55 @@ fn serve_honors_gpc_answers_the_api_and_stops_on_sigterm() {
         assert!(text(&output.stderr).contains("stopped"), "{}", text(&output.stderr));
     }
 }
+
+#[test]
+fn demo_makes_its_directory_serves_the_shop_and_runs_again() {
+    let dir = tempfile::tempdir().unwrap();
+    for run in 0..2 {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+            .args(["demo", "--customers", "40", "--listen", "127.0.0.1:0"])
+            .current_dir(dir.path())
+            .env_remove("OMBUD_STORE")
+            .env_remove("OMBUD_PROGRAM")
+            .env_remove("OMBUD_MASTER_KEY")
+            .env_remove("OMBUD_MASTER_KEY_FILE")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next().unwrap().unwrap();
+        let address =
+            first.strip_prefix("privacy center: http://").unwrap().trim_end_matches('/').to_owned();
+        let token_line = lines.next().unwrap().unwrap();
+        let token = token_line.rsplit(' ').next().unwrap().to_owned();
+        assert!(token.starts_with("ombud_"), "{token_line}");
+        let page =
+            http(&address, "GET / HTTP/1.1\r\nHost: x\r\nSec-GPC: 1\r\nConnection: close\r\n\r\n");
+        assert!(page.contains("Opt-Out Request Honored"), "run {run}: {page}");
+        let body = r#"{"subject":"email:customer1@example.com","purpose":"newsletter","category":"contact_details"}"#;
+        let answer = http(
+            &address,
+            &format!(
+                "POST /v1/decisions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            ),
+        );
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        let pid = child.id().to_string();
+        assert!(
+            std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success()
+        );
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    }
+    for made in [
+        "ombud-demo/ombud.db",
+        "ombud-demo/ombud.db.key",
+        "ombud-demo/shop.db",
+        "ombud-demo/shop.yaml",
+        "ombud-demo/calendars/ie.cal",
+    ] {
+        assert!(dir.path().join(made).exists(), "{made}");
+    }
+}

@@ -4,6 +4,7 @@ pub(crate) mod bench;
 pub(crate) mod bench_decide;
 pub(crate) mod check;
 pub(crate) mod consent;
+pub(crate) mod demo;
 pub(crate) mod fulfil;
 pub(crate) mod jobs;
 pub(crate) mod lints;

@@ -30,7 +30,17 @@ pub(crate) struct ServeArgs {
 }
 
 pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    let app = open_app_full(&args.app).await?;
+    run(&args.app, &args.listen, |_| Ok(())).await
+}
+
+/// Serves the app `args` describe on `listen`; `ready` runs once the address is bound
+/// (with it), before the first request (what `ombud demo` prints).
+pub(crate) async fn run(
+    args: &AppArgs,
+    listen: &str,
+    ready: impl FnOnce(std::net::SocketAddr) -> anyhow::Result<()>,
+) -> anyhow::Result<ExitCode> {
+    let app = open_app_full(args).await?;
     if let Ok(fulfilment) = app.fulfilment() {
         for (system, why) in &fulfilment.unavailable {
             err_line(&format!(
@@ -73,11 +83,12 @@ pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         })
     };
     let site = ombud_web::Site::new(app.clone())?;
-    let listener = tokio::net::TcpListener::bind(&args.listen)
+    let listener = tokio::net::TcpListener::bind(listen)
         .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+        .with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr().context("cannot read the listening address")?;
     out_line(&format!("privacy center: http://{address}/"))?;
+    ready(address)?;
     let shutdown = async move {
         wait_for_signal().await;
         err_line("stopping: finishing the requests and jobs in hand");
