@@ -43,6 +43,8 @@ pub enum Actor {
     Staff(String),
     /// The person the request is about (or their agent), through the privacy center.
     Subject,
+    /// Another system of the company, through the API, by its token's id.
+    Api(String),
 }
 
 impl Actor {
@@ -50,6 +52,7 @@ impl Actor {
     pub fn audit_name(&self) -> String {
         match self {
             Actor::System => "system".to_owned(),
+            Actor::Api(token) => format!("api:{token}"),
             Actor::Cli => "cli".to_owned(),
             Actor::Staff(id) => format!("staff:{id}"),
             Actor::Subject => "subject".to_owned(),

@@ -1,6 +1,7 @@
-//! The JSON API (issue 6, begun): decisions, single and batch, for the company's other
-//! systems. Every call carries `Authorization: Bearer ombud_…` with the `decide` scope
-//! (tokens: `ombud token create`). Errors are `{"error": {"code", "message"}}` with a
+//! The JSON API (issue 6, begun): decisions, single and batch, and consents (record a
+//! choice, read a subject's choices) for the company's other systems. Every call carries
+//! `Authorization: Bearer ombud_…` with the scope it needs (tokens: `ombud token
+//! create`). Errors are `{"error": {"code", "message"}}` with a
 //! stable code and the app's safe message.
 
 use std::sync::Arc;
@@ -152,6 +153,84 @@ async fn batch(site: &Site, headers: &HeaderMap, body: &[u8]) -> Result<String, 
     }
     out.push_str("]}");
     Ok(out)
+}
+
+/// A choice to record.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChoiceBody {
+    subject: String,
+    choice: String,
+    #[serde(default)]
+    target: Option<String>,
+    /// The notice version the person was shown (required for consents and opt-ins).
+    #[serde(default)]
+    notice_version: Option<String>,
+}
+
+/// Whose choices to read (in the body, so no identifier lands in a URL or an access log).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubjectBody {
+    subject: String,
+}
+
+async fn record(site: &Site, headers: &HeaderMap, body: &[u8]) -> Result<String, AppError> {
+    let caller = principal(site, headers).await?;
+    caller.require(Scope::ConsentWrite)?;
+    let b: ChoiceBody = parse(body)?;
+    let new = ombud_app::choices::NewChoice {
+        subject: ChoiceSubject::parse(&b.subject)?,
+        choice: ombud_app::choices::LedgerChoice::parse(&b.choice, b.target.as_deref())?,
+        source: ombud_policy::decide::Source::Api,
+        notice_version: b.notice_version,
+    };
+    let recorded =
+        site.app.record_choice(new, &ombud_app::Actor::Api(caller.id.to_string())).await?;
+    Ok(json!({"id": recorded.id.to_string(), "at_ms": recorded.at_ms}).to_string())
+}
+
+async fn read(site: &Site, headers: &HeaderMap, body: &[u8]) -> Result<String, AppError> {
+    let caller = principal(site, headers).await?;
+    caller.require(Scope::ConsentRead)?;
+    let b: SubjectBody = parse(body)?;
+    let subject = ChoiceSubject::parse(&b.subject)?;
+    let view =
+        site.app.consent_view(&subject, &ombud_app::Actor::Api(caller.id.to_string())).await?;
+    let mark = |m: Option<ombud_policy::decide::Mark>| {
+        m.map(|m| json!({"at_ms": m.at_ms, "source": ombud_app::choices::source_code(m.source)}))
+    };
+    Ok(json!({
+        "opted_out_of_sale": mark(view.state.opted_out_of_sale()),
+        "opted_out_of_sharing": mark(view.state.opted_out_of_sharing()),
+        "opted_out_of_targeted_ads": mark(view.state.opted_out_of_targeted_ads()),
+        "limited_sensitive": mark(view.state.limited_sensitive()),
+        "lists": view.lists.iter().map(|(list, on)| json!({"list": list, "subscribed": on})).collect::<Vec<_>>(),
+        "records": view.records,
+    })
+    .to_string())
+}
+
+pub(crate) async fn consents(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match record(&site, &headers, &body).await {
+        Ok(json) => respond(&site, StatusCode::CREATED, "application/json", json, None),
+        Err(e) => error(&site, &e),
+    }
+}
+
+pub(crate) async fn consents_query(
+    State(site): State<Arc<Site>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match read(&site, &headers, &body).await {
+        Ok(json) => respond(&site, StatusCode::OK, "application/json", json, None),
+        Err(e) => error(&site, &e),
+    }
 }
 
 pub(crate) async fn decide(

@@ -84,6 +84,8 @@ pub fn router(site: Arc<Site>) -> Router {
     let api = Router::new()
         .route("/v1/decisions", axum::routing::post(api::decide))
         .route("/v1/decisions/batch", axum::routing::post(api::decide_batch))
+        .route("/v1/consents", axum::routing::post(api::consents))
+        .route("/v1/consents/query", axum::routing::post(api::consents_query))
         .layer(DefaultBodyLimit::max(api::API_BODY_BYTES_MAX));
     let pages = Router::new()
         .route("/", get(pages::home))

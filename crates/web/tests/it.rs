@@ -405,3 +405,41 @@ store_test!(public_forms_are_rate_limited_per_address_and_the_api_is_not, |t| as
         assert_eq!(send(&router, call).await.0, StatusCode::FORBIDDEN);
     }
 });
+
+store_test!(the_consents_api_records_and_reads_choices_with_their_own_scopes, |t| async move {
+    let (app, router, _dir) = site(&t, "saas.yaml").await;
+    use ombud_app::tokens::Scope;
+    let (_, writer) =
+        app.create_api_token("crm", &[Scope::ConsentWrite], &Actor::Cli).await.unwrap();
+    let (_, reader) =
+        app.create_api_token("ads", &[Scope::ConsentRead], &Actor::Cli).await.unwrap();
+    let call = |uri: &str, bearer: &str, body: &str| {
+        Request::post(uri)
+            .header("authorization", format!("Bearer {bearer}"))
+            .body(Body::from(body.to_owned()))
+            .unwrap()
+    };
+    let subscribe =
+        r#"{"subject":"email:ada@example.com","choice":"subscribe","target":"newsletter"}"#;
+    let (status, _, body) = send(&router, call("/v1/consents", writer.expose(), subscribe)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // A consent without the notice shown is refused: it is the proof (R-251).
+    let consent = r#"{"subject":"email:ada@example.com","choice":"consent","target":"analytics"}"#;
+    let (status, _, body) = send(&router, call("/v1/consents", writer.expose(), consent)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    // Scopes are kept apart.
+    assert_eq!(
+        send(&router, call("/v1/consents", reader.expose(), subscribe)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let query = r#"{"subject":"email:ada@example.com"}"#;
+    assert_eq!(
+        send(&router, call("/v1/consents/query", writer.expose(), query)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, _, body) = send(&router, call("/v1/consents/query", reader.expose(), query)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let view: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(view["lists"][0]["subscribed"], true);
+    assert!(!body.contains("ada@"), "the answer does not repeat the identifier");
+});

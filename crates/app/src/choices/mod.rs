@@ -487,7 +487,8 @@ impl App {
         actor: &Actor,
     ) -> Result<Vec<HistoryEntry>, AppError> {
         let mac = self.subject_key(subject);
-        let staff = matches!(actor, Actor::Staff(_));
+        // A read of someone's choices by staff or another system is audited.
+        let staff = matches!(actor, Actor::Staff(_) | Actor::Api(_));
         let mut tx = if staff { self.store().begin().await? } else { self.store().read().await? };
         let mut subjects = vec![mac.clone()];
         subjects.extend(tx.linked_to(&mac).await?);
@@ -641,7 +642,7 @@ impl App {
         let source = match actor {
             Actor::Subject => Source::Form,
             Actor::Staff(_) | Actor::Cli => Source::Staff,
-            Actor::System => Source::Api,
+            Actor::System | Actor::Api(_) => Source::Api,
         };
         let engine = self.choices()?;
         // The privacy center shows the program's current notice beside its forms.
