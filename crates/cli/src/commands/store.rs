@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use ombud_store::{MasterKey, Store, keys};
 
 use super::EXIT_OK;
+use crate::clock::now_ms;
 use crate::config::{StoreArgs, master_key, open_store, store_url, write_key_file};
 use crate::output::{err_line, out_line};
 
@@ -16,12 +17,6 @@ use crate::output::{err_line, out_line};
 pub(crate) struct MigrateArgs {
     #[command(flatten)]
     store: StoreArgs,
-}
-
-/// The one read of the wall clock for store maintenance (key creation dates).
-#[allow(clippy::disallowed_methods)] // Commands outside the app read the clock here.
-fn now_ms() -> i64 {
-    Timestamp::now().as_millisecond()
 }
 
 pub(crate) async fn migrate(args: MigrateArgs) -> anyhow::Result<ExitCode> {
