@@ -22,44 +22,54 @@ fn http(address: &str, request: &str) -> String {
     response
 }
 
+type Lines = std::io::Lines<BufReader<std::process::ChildStdout>>;
+
+/// Starts a serving command; its address (from its first line) and the rest of its output.
+fn start(mut command: std::process::Command) -> (std::process::Child, String, Lines) {
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let address =
+        first.strip_prefix("privacy center: http://").unwrap().trim_end_matches('/').to_owned();
+    (child, address, lines)
+}
+
+/// A GET of the home page with `Sec-GPC: 1`, and a decision asked with `token`.
+fn gpc_page_and_decision(address: &str, token: &str, body: &str) -> (String, String) {
+    let page =
+        http(address, "GET / HTTP/1.1\r\nHost: x\r\nSec-GPC: 1\r\nConnection: close\r\n\r\n");
+    let answer = http(
+        address,
+        &format!(
+            "POST /v1/decisions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    (page, answer)
+}
+
+/// SIGTERM, then a clean exit.
+fn stop(child: std::process::Child) -> String {
+    let pid = child.id().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    text(&output.stderr)
+}
+
 #[test]
 fn serve_honors_gpc_answers_the_api_and_stops_on_sigterm() {
     for place in Place::both("cli_serve", "examples/events.yaml") {
         let token = place.ok(&["token", "create", "--name", "test", "--scope", "decide"]);
-        let token = token.trim();
-        let mut child = place
-            .command(&["serve", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = lines.next().unwrap().unwrap();
-        let address =
-            first.strip_prefix("privacy center: http://").unwrap().trim_end_matches('/').to_owned();
-
-        let page =
-            http(&address, "GET / HTTP/1.1\r\nHost: x\r\nSec-GPC: 1\r\nConnection: close\r\n\r\n");
-        assert!(page.starts_with("HTTP/1.1 200"), "{page}");
-        assert!(page.contains("Opt-Out Request Honored"), "{page}");
+        let (child, address, _) = start(place.command(&["serve", "--listen", "127.0.0.1:0"]));
         let body =
             r#"{"purpose":"sponsor_offers","recipient":"sponsors","category":"contact_details"}"#;
-        let answer = http(
-            &address,
-            &format!(
-                "POST /v1/decisions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            ),
-        );
+        let (page, answer) = gpc_page_and_decision(&address, token.trim(), body);
+        assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+        assert!(page.contains("Opt-Out Request Honored"), "{page}");
         assert!(answer.contains("\"rule\":\"allowed_sale_or_share\""), "{answer}");
-
-        let pid = child.id().to_string();
-        assert!(
-            std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success()
-        );
-        let output = child.wait_with_output().unwrap();
-        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-        assert!(text(&output.stderr).contains("stopped"), "{}", text(&output.stderr));
+        let stderr = stop(child);
+        assert!(stderr.contains("stopped"), "{stderr}");
     }
 }
 
@@ -67,42 +77,23 @@ fn serve_honors_gpc_answers_the_api_and_stops_on_sigterm() {
 fn demo_makes_its_directory_serves_the_shop_and_runs_again() {
     let dir = tempfile::tempdir().unwrap();
     for run in 0..2 {
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"));
+        command
             .args(["demo", "--customers", "40", "--listen", "127.0.0.1:0"])
             .current_dir(dir.path())
             .env_remove("OMBUD_STORE")
             .env_remove("OMBUD_PROGRAM")
             .env_remove("OMBUD_MASTER_KEY")
-            .env_remove("OMBUD_MASTER_KEY_FILE")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = lines.next().unwrap().unwrap();
-        let address =
-            first.strip_prefix("privacy center: http://").unwrap().trim_end_matches('/').to_owned();
+            .env_remove("OMBUD_MASTER_KEY_FILE");
+        let (child, address, mut lines) = start(command);
         let token_line = lines.next().unwrap().unwrap();
         let token = token_line.rsplit(' ').next().unwrap().to_owned();
         assert!(token.starts_with("ombud_"), "{token_line}");
-        let page =
-            http(&address, "GET / HTTP/1.1\r\nHost: x\r\nSec-GPC: 1\r\nConnection: close\r\n\r\n");
-        assert!(page.contains("Opt-Out Request Honored"), "run {run}: {page}");
         let body = r#"{"subject":"email:customer1@example.com","purpose":"newsletter","category":"contact_details"}"#;
-        let answer = http(
-            &address,
-            &format!(
-                "POST /v1/decisions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            ),
-        );
+        let (page, answer) = gpc_page_and_decision(&address, &token, body);
+        assert!(page.contains("Opt-Out Request Honored"), "run {run}: {page}");
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-        let pid = child.id().to_string();
-        assert!(
-            std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success()
-        );
-        let output = child.wait_with_output().unwrap();
-        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        stop(child);
     }
     for made in [
         "ombud-demo/ombud.db",

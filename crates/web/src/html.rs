@@ -1,23 +1,11 @@
-//! Escaping and the Content-Security-Policy hashes of inline styles.
+//! Escaping (the notice renderer's, shared) and the Content-Security-Policy hashes of
+//! inline styles.
 
 use base64::Engine as _;
 use sha2::{Digest as _, Sha256};
 
-/// Text for HTML element content or a quoted attribute value.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            other => out.push(other),
-        }
-    }
-    out
-}
+/// Text for HTML element content or a quoted attribute value (the notice renderer's).
+pub use ombud_program::notice::escape_html as escape;
 
 /// The text of a page's first `<style>` block, if it has one.
 pub fn style_block(page: &str) -> Option<&str> {

@@ -12,6 +12,7 @@ use ombud_core::id::Id;
 use ombud_core::sensitive::Sensitive;
 use ombud_policy::decide::Source;
 use ombud_policy::unsubscribe::{self, TokenError, UnsubscribeKey};
+use ombud_program::notice::escape_html as escape;
 use zeroize::Zeroizing;
 
 use super::ledger::{ChoiceSubject, LedgerChoice};
@@ -288,24 +289,10 @@ impl App {
 /// Messages queued per transaction.
 const LIST_ENQUEUE_BATCH: usize = 500;
 
-/// Text for an HTML attribute or element.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
 /// Plain text as a minimal HTML part: escaped, paragraphs kept.
 fn text_as_html(text: &str) -> String {
-    let mut out = String::from("<!doctype html><html><body><p>");
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\n' => out.push_str("<br>"),
-            other => out.push(other),
-        }
-    }
-    out.push_str("</p></body></html>");
-    out
+    format!(
+        "<!doctype html><html><body><p>{}</p></body></html>",
+        escape(text).replace('\n', "<br>")
+    )
 }

@@ -247,8 +247,10 @@ fn link_html(link: &Link) -> String {
     }
 }
 
-/// Escapes text for element content and double- or single-quoted attributes.
-pub(super) fn escape(text: &str) -> String {
+/// Escapes text for element content and double- or single-quoted attributes: the one
+/// HTML escape of the pages and messages ombud writes as strings (re-exported as
+/// `notice::escape_html`).
+pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         match ch {

@@ -18,6 +18,8 @@ mod html;
 mod markdown;
 mod safe;
 
+pub use self::html::escape as escape_html;
+
 use crate::model::Program;
 
 /// Which law's notice to render.
