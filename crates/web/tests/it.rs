@@ -7,58 +7,15 @@
 // Helpers outside #[test] functions unwrap too: a failed set-up is a failed test.
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Arc;
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt as _;
-use ombud_app::choices::{ChoiceSubject, Engine, LedgerChoice, NewChoice};
-use ombud_app::mail::{MailTransport, Templates};
-use ombud_app::{Actor, App, AppParts, ManualClock, NoLookup, SequentialIds, Settings};
+use ombud_app::Actor;
+use ombud_app::choices::{ChoiceSubject, LedgerChoice, NewChoice};
 use ombud_policy::decide::Source;
-use ombud_program::CheckOptions;
 use ombud_testkit::store_test;
-use tower::ServiceExt as _;
 
-async fn site(
-    t: &ombud_testkit::TestStore,
-    example: &str,
-) -> (App, axum::Router, tempfile::TempDir) {
-    let path = format!("{}/../../examples/{example}", env!("CARGO_MANIFEST_DIR"));
-    let (program, _) =
-        ombud_program::load(&std::fs::read(&path).unwrap(), &CheckOptions::default()).unwrap();
-    let calendars = std::path::Path::new(&path).parent().unwrap().join("calendars");
-    let settings = Settings::from_program(&program, Some(&calendars), None).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let app = App::new(AppParts {
-        store: t.store.clone(),
-        settings,
-        clock: Arc::new(ManualClock::new("2026-11-25T17:00:00Z".parse().unwrap())),
-        ids: Arc::new(SequentialIds::new()),
-        lookup: Arc::new(NoLookup),
-        templates: Templates::builtin(),
-        transport: MailTransport::from_url(&format!("outbox:{}", dir.path().display())).unwrap(),
-    });
-    let engine = Engine::load(Arc::new(program), &t.store).await.unwrap();
-    let app = app.with_choices(Arc::new(engine));
-    let router = ombud_web::router(Arc::new(ombud_web::Site::new(app.clone()).unwrap()));
-    (app, router, dir)
-}
-
-async fn send(
-    router: &axum::Router,
-    request: Request<Body>,
-) -> (StatusCode, axum::http::HeaderMap, String) {
-    let response = router.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, headers, String::from_utf8_lossy(&body).into_owned())
-}
-
-fn get(uri: &str) -> axum::http::request::Builder {
-    Request::builder().uri(uri)
-}
+mod common;
+use common::{get, send, site};
 
 store_test!(
     a_browser_sending_gpc_is_opted_out_without_a_click_and_every_page_says_so_r117_r124,
