@@ -105,3 +105,91 @@ fn demo_makes_its_directory_serves_the_shop_and_runs_again() {
         assert!(dir.path().join(made).exists(), "{made}");
     }
 }
+
+/// Posts JSON to `path` with `token`; the whole response.
+fn post_json(address: &str, token: &str, path: &str, body: &str) -> String {
+    http(
+        address,
+        &format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+}
+
+/// The number in a server's last line, "stopped (N jobs done)".
+fn jobs_done(stderr: &str) -> u32 {
+    let line = stderr.lines().rfind(|l| l.starts_with("stopped")).unwrap();
+    line.trim_start_matches("stopped (").split(' ').next().unwrap().parse().unwrap()
+}
+
+/// Issue 6's multi-instance promise: two `ombud serve` processes on one PostgreSQL store
+/// split the job queue (each job claimed once, `FOR UPDATE SKIP LOCKED`, and run once),
+/// and a consent recorded through one is obeyed by the other's decisions within a
+/// second (LISTEN/NOTIFY). PostgreSQL only: SQLite is the one-process store.
+#[test]
+fn two_servers_on_one_postgres_split_the_jobs_and_obey_each_others_choices() {
+    let Some(mut place) = Place::postgres("cli_two_servers", "examples/shop.yaml") else {
+        eprintln!("skipped: OMBUD_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let url = format!("sqlite://{}?mode=rwc", place.path("shop.db").display());
+    place.ok(&["demo-data", "--url", &url, "--customers", "40"]);
+    place.connect = vec![format!("shop={url}")];
+    let token = place.ok(&[
+        "token",
+        "create",
+        "--name",
+        "test",
+        "--scope",
+        "decide",
+        "--scope",
+        "consent:write",
+    ]);
+    let token = token.trim();
+    let ids: Vec<String> =
+        (1..=16).map(|n| place.verified("access", &format!("customer{n}@example.com"))).collect();
+
+    let (a, address_a, _) = start(place.command(&["serve", "--listen", "127.0.0.1:0"]));
+    let (b, address_b, _) = start(place.command(&["serve", "--listen", "127.0.0.1:0"]));
+
+    // A consent through A, obeyed by B (GDPR: the newsletter needs consent, R-250).
+    let question = r#"{"subject":"email:customer1@example.com","purpose":"newsletter","category":"contact_details","law":"gdpr"}"#;
+    let before = post_json(&address_b, token, "/v1/decisions", question);
+    assert!(before.contains("\"allowed\":false"), "{before}");
+    let consent = r#"{"subject":"email:customer1@example.com","choice":"consent","target":"newsletter","notice_version":"2026.2"}"#;
+    let recorded = post_json(&address_a, token, "/v1/consents", consent);
+    assert!(recorded.starts_with("HTTP/1.1 201"), "{recorded}");
+    let since = std::time::Instant::now();
+    loop {
+        let answer = post_json(&address_b, token, "/v1/decisions", question);
+        if answer.contains("\"allowed\":true") {
+            break;
+        }
+        assert!(
+            since.elapsed() < std::time::Duration::from_secs(1),
+            "B still answers {answer} a second after A recorded the consent"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+
+    // The jobs arrive while both servers poll, as they would in production.
+    for id in &ids {
+        place.ok(&["jobs", "queue", id]);
+    }
+    let since = std::time::Instant::now();
+    while ids.iter().any(|id| place.status(id) != "completed") {
+        assert!(since.elapsed() < std::time::Duration::from_secs(120), "jobs did not finish");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let (done_a, done_b) = (jobs_done(&stop(a)), jobs_done(&stop(b)));
+    let mut jobs = 0;
+    for id in &ids {
+        for line in place.ok(&["jobs", "list", "--request", id]).lines() {
+            assert!(line.contains(" done attempts 1"), "{line}");
+            jobs += 1;
+        }
+    }
+    assert_eq!(done_a + done_b, jobs, "every job ran exactly once across the two servers");
+    assert!(done_a > 0 && done_b > 0, "both servers took jobs: {done_a} and {done_b}");
+}
