@@ -76,12 +76,16 @@ enum BenchCommand {
     /// subjects, and (with --store) how soon a recorded choice is obeyed by another
     /// instance's decisions.
     Decide(super::bench_decide::DecideBenchArgs),
+    /// Add N synthetic people to the consent ledger of the configured store, for the web
+    /// benchmark's snapshot of a million subjects (scripts/bench-web.sh).
+    SeedLedger(super::bench_seed::SeedArgs),
 }
 
 pub(crate) async fn bench(args: BenchArgs) -> anyhow::Result<ExitCode> {
     let (program, connect, customers, requests, concurrency, kind, store, offset) =
         match args.command {
             BenchCommand::Decide(args) => return super::bench_decide::run(args).await,
+            BenchCommand::SeedLedger(args) => return super::bench_seed::run(args).await,
             BenchCommand::Fulfil {
                 program,
                 connect,

@@ -2,6 +2,7 @@
 
 pub(crate) mod bench;
 pub(crate) mod bench_decide;
+pub(crate) mod bench_seed;
 pub(crate) mod check;
 pub(crate) mod consent;
 pub(crate) mod demo;
