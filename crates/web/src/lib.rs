@@ -16,6 +16,7 @@ pub mod api;
 mod choices;
 pub mod html;
 pub mod limit;
+pub mod log;
 mod pages;
 
 use std::future::Future;
@@ -44,6 +45,8 @@ pub struct Site {
     csp: String,
     /// Rate limits of the public endpoints.
     limits: limit::Limits,
+    /// Where the access log goes (none: not logged).
+    access_log: Option<log::AccessLog>,
 }
 
 impl Site {
@@ -74,7 +77,27 @@ impl Site {
             "default-src 'none'; style-src {}; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
             hashes.join(" ")
         );
-        Ok(Site { app, program, notices, gpc_json, csp, limits: limit::Limits::default() })
+        Ok(Site {
+            app,
+            program,
+            notices,
+            gpc_json,
+            csp,
+            limits: limit::Limits::default(),
+            access_log: None,
+        })
+    }
+
+    /// Other rate limits than the defaults ([`limit::Limits::new`]).
+    pub fn with_limits(mut self, limits: limit::Limits) -> Site {
+        self.limits = limits;
+        self
+    }
+
+    /// Logs every request to `sink` ([`log::AccessRecord`]: no personal data).
+    pub fn with_access_log(mut self, sink: log::AccessLog) -> Site {
+        self.access_log = Some(sink);
+        self
     }
 }
 
@@ -98,7 +121,11 @@ pub fn router(site: Arc<Site>) -> Router {
         .route("/readyz", get(pages::readyz))
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
         .layer(axum::middleware::from_fn_with_state(site.clone(), limit::limit));
-    pages.merge(api).fallback(pages::not_found).with_state(site)
+    pages
+        .merge(api)
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(site.clone(), log::access_log))
+        .with_state(site)
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, then lets requests in

@@ -400,3 +400,31 @@ store_test!(the_consents_api_records_and_reads_choices_with_their_own_scopes, |t
     assert_eq!(view["lists"][0]["subscribed"], true);
     assert!(!body.contains("ada@"), "the answer does not repeat the identifier");
 });
+
+store_test!(
+    the_access_log_names_route_templates_never_tokens_queries_or_addresses,
+    |t| async move {
+        let (app, _, _dir) = site(&t, "events.yaml").await;
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        let router = ombud_web::router(std::sync::Arc::new(
+            ombud_web::Site::new(app).unwrap().with_access_log(std::sync::Arc::new(move |r| {
+                sink.lock().unwrap().push(r.clone())
+            })),
+        ));
+        let secret = "0123456789abcdef0123456789abcdef";
+        for uri in [format!("/unsubscribe/{secret}"), "/nowhere?email=ada%40example.com".to_owned()]
+        {
+            send(&router, get(&uri).body(Body::empty()).unwrap()).await;
+        }
+        let lines: Vec<String> =
+            seen.lock().unwrap().iter().map(|r| serde_json::to_string(r).unwrap()).collect();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[0].contains(r#""route":"/unsubscribe/{token}""#), "{}", lines[0]);
+        assert!(lines[1].contains(r#""route":"-","status":404"#), "{}", lines[1]);
+        for line in &lines {
+            assert!(!line.contains(secret) && !line.contains("example.com"), "{line}");
+            assert!(!line.contains("127.0.0.1") && !line.contains("192.0.2"), "{line}");
+        }
+    }
+);

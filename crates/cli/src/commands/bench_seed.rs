@@ -13,8 +13,8 @@ use std::time::Instant;
 
 use anyhow::bail;
 use clap::Args;
-use ombud_core::sensitive::Sensitive;
 use ombud_core::id::Id;
+use ombud_core::sensitive::Sensitive;
 use ombud_store::consent::{ChoiceRecord, SubjectKind};
 
 use super::EXIT_OK;
