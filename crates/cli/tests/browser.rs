@@ -4,6 +4,9 @@
 //! `OMBUD_TEST_BROWSER=1` (set by `.ci/run`, which installs what is missing) and say
 //! they were skipped otherwise. Screenshots land in `target/tmp/screenshots/`.
 
+// The shared set-up unwraps: a failed set-up is a failed test.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{root, text};
