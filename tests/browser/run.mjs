@@ -56,10 +56,10 @@ function startDemo(dir) {
         clearTimeout(timer);
         const text = lines.join('\n');
         const center = text.match(/privacy center: (http:\/\/\S+?)\/?$/m)?.[1];
-        const staff = text.match(/staff pages: (http:\/\/\S+)$/m)?.[1];
-        const login = text.match(/staff login: (\S+) \/ (\S+)$/m);
+        // "staff pages: http://…/staff/login — username U, password P (kept in …)"
+        const login = text.match(/staff pages: (http:\/\/\S+) — username (\S+), password (\S+) /m);
         const outbox = text.match(/^messages[^:]*: (\S+)$/m)?.[1];
-        resolve({ child, center, staff, user: login?.[1], password: login?.[2], outbox, text });
+        resolve({ child, center, staff: login?.[1], user: login?.[2], password: login?.[3], outbox, text });
       }
     });
   });
@@ -117,7 +117,131 @@ async function gpc(browser, demo) {
   await context.close();
 }
 
-const FLOWS = { gpc };
+/// Logs a staff member in, in `context`; the page, on the queue.
+async function staffLogin(context, demo) {
+  check(demo.staff && demo.user && demo.password, `ombud demo prints the staff login:\n${demo.text}`);
+  const page = await context.newPage();
+  await page.goto(demo.staff);
+  await page.getByLabel('Username').fill(demo.user);
+  await page.getByLabel('Password').fill(demo.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('heading', { name: 'Request queue' }).waitFor({ timeout: STEP_MS });
+  return page;
+}
+
+/// 2. An access request, end to end (R-070): form, code from the outbox, staff
+/// approval, the job against the demo shop, the zip with the person's rows.
+async function access(browser, demo, dir) {
+  const email = 'customer7@example.com';
+  const consumer = await browser.newContext({ acceptDownloads: true });
+  const page = await consumer.newPage();
+  await page.goto(`${demo.center}/request`);
+  await shot(page, 'center-request-start');
+  await page.goto(`${demo.center}/request/access?law=ccpa`);
+  await page.getByLabel('Your full name').fill('Ada Testperson');
+  await page.getByLabel('Your email address', { exact: false }).fill(email);
+  await shot(page, 'center-request-form');
+  await page.getByRole('button', { name: 'Send my request' }).click();
+  await page.getByLabel('The code from our email').waitFor({ timeout: STEP_MS });
+  const statusUrl = page.url();
+  check(/\/status\//.test(statusUrl), `the form leads to the status page (got ${statusUrl})`);
+  await shot(page, 'center-status-code');
+  // Mail goes out every 10 seconds.
+  const code = await until(() => {
+    const mail = newestMessageTo(demo.outbox, email);
+    return mail?.match(/verification code is:\s+([0-9A-Z-]{4,16})/)?.[1];
+  }, 'the verification code in the outbox', 30_000);
+  await page.getByLabel('The code from our email').fill(code);
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await page.waitForLoadState();
+  await shot(page, 'center-status-verified');
+
+  // Staff approve.
+  const staffContext = await browser.newContext();
+  const staff = await staffLogin(staffContext, demo);
+  await shot(staff, 'staff-queue');
+  const id = statusUrl.match(/\/status\/([^/?#]+)/)[1];
+  await staff.goto(`${demo.staff.replace(/\/staff\/login$/, '')}/staff/requests/${id}`);
+  await shot(staff, 'staff-request');
+  const record = staff.getByRole('button', { name: 'Record the verification' });
+  if (await record.count() > 0 && await page.getByRole('button', { name: 'Download your data' }).count() === 0) {
+    // An email code alone may not reach the level access to specific pieces needs
+    // (R-050): staff record the stronger check they made.
+    const level = staff.getByLabel('Level', { exact: false });
+    if (await level.count() > 0) await level.first().selectOption({ index: 0 }).catch(() => {});
+  }
+  await staff.getByRole('button', { name: 'Approve and start fulfilment' }).click();
+  await staff.waitForLoadState();
+  await shot(staff, 'staff-request-approved');
+
+  // The job runs; the consumer's status page offers the download.
+  await until(async () => {
+    await page.goto(statusUrl);
+    return await page.getByRole('button', { name: 'Download your data' }).count() > 0;
+  }, 'the package to be ready', 60_000);
+  await shot(page, 'center-status-ready');
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: STEP_MS }),
+    page.getByRole('button', { name: 'Download your data' }).click(),
+  ]);
+  const zip = join(dir, 'package.zip');
+  await download.saveAs(zip);
+  // The zip holds this customer's own rows: their email in the customers table, and
+  // no other customer's.
+  const listing = execFileSync('python3', ['-c', `
+import json, sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+names = z.namelist()
+text = ''.join(z.read(n).decode('utf-8', 'replace') for n in names if n.endswith('.json'))
+print(json.dumps({'names': names, 'has_email': sys.argv[2] in text, 'others': 'customer8@example.com' in text}))
+`, zip, email]).toString();
+  const found = JSON.parse(listing);
+  check(found.names.includes('README.html'), `the zip has README.html: ${found.names}`);
+  check(found.has_email, 'the zip holds the customer\'s own rows');
+  check(!found.others, 'the zip holds no other customer\'s rows');
+  await staffContext.close();
+  await consumer.close();
+}
+
+/// 3. An overdue request is red in the queue, with JavaScript off.
+async function overdue(browser, demo) {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const staff = await staffLogin(context, demo);
+  await staff.goto(`${demo.staff.replace(/\/staff\/login$/, '')}/staff/requests/new`);
+  // Received by phone 80 days ago: past the CCPA's 45 days (R-031).
+  const received = new Date(Date.now() - 80 * 24 * 3600 * 1000).toISOString().slice(0, 16);
+  await staff.getByLabel('What the person asks for').selectOption('access');
+  await staff.getByLabel('Law').selectOption('ccpa');
+  await staff.getByLabel('Received by').selectOption('phone');
+  await staff.getByLabel('Received at', { exact: false }).fill(received);
+  await staff.getByLabel('Name', { exact: true }).fill('Bram Overdue');
+  await staff.getByLabel('Email address').fill('bram.overdue@example.com');
+  await staff.getByRole('button', { name: 'Enter the request' }).click();
+  await staff.waitForLoadState();
+  await staff.goto(`${demo.staff.replace(/\/staff\/login$/, '')}/staff`);
+  const row = staff.locator('tr.overdue').first();
+  await row.waitFor({ timeout: STEP_MS });
+  const text = await row.innerText();
+  check(/Overdue/.test(text), `the overdue row says so in words: ${text}`);
+  // Computed style needs no page script: the browser's own evaluation.
+  const color = await row.evaluate((el) => {
+    const cell = el.querySelector('.overdue, td') ?? el;
+    const style = getComputedStyle(el);
+    return [style.color, style.backgroundColor, getComputedStyle(cell).color, style.borderLeftColor].join(' ');
+  });
+  const reds = [...color.matchAll(/rgba?\((\d+), (\d+), (\d+)/g)]
+    .map((m) => m.slice(1).map(Number))
+    .filter(([r, g, b]) => r > 150 && g < 100 && b < 100 || (r > 200 && g < 230 && b < 230 && r - g > 25));
+  check(reds.length > 0, `the overdue row is red: ${color}`);
+  await shot(staff, 'staff-queue-overdue-no-js');
+  for (const path of ['/staff/metrics', '/staff/audit']) {
+    await staff.goto(`${demo.staff.replace(/\/staff\/login$/, '')}${path}`);
+    await shot(staff, `staff${path.replaceAll('/', '-').replace(/^-staff/, '')}`);
+  }
+  await context.close();
+}
+
+const FLOWS = { gpc, access, overdue };
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'ombud-browser-'));
