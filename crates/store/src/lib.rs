@@ -24,6 +24,7 @@ mod error;
 pub mod fulfilment;
 pub mod jobs;
 pub mod keys;
+pub mod notices;
 pub mod requests;
 pub mod tokens;
 mod url;
