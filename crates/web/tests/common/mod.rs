@@ -16,7 +16,7 @@ use ombud_program::CheckOptions;
 use tower::ServiceExt as _;
 
 /// The site of `examples/{example}` on the test's store; the outbox is the temp dir.
-pub async fn site(
+pub(crate) async fn site(
     t: &ombud_testkit::TestStore,
     example: &str,
 ) -> (App, axum::Router, tempfile::TempDir) {
@@ -42,7 +42,7 @@ pub async fn site(
 }
 
 /// Sends one request through the router; status, headers and the body as text.
-pub async fn send(
+pub(crate) async fn send(
     router: &axum::Router,
     request: Request<Body>,
 ) -> (StatusCode, axum::http::HeaderMap, String) {
@@ -54,6 +54,6 @@ pub async fn send(
 }
 
 /// A request builder for `uri`.
-pub fn get(uri: &str) -> axum::http::request::Builder {
+pub(crate) fn get(uri: &str) -> axum::http::request::Builder {
     Request::builder().uri(uri)
 }
