@@ -653,7 +653,7 @@ store_test!(
             page.contains("Global Privacy Control") && page.contains("Opt-Out Request Honored")
         );
         let (_, _, page) = send(
-            &router,
+            router,
             get("/preferences")
                 .header("cookie", &device)
                 .header("sec-gpc", "1")
