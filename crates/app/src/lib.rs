@@ -9,6 +9,7 @@
 //! that transaction commits; staff reads of personal data are audited.
 
 pub mod assertion;
+pub mod center;
 pub mod choices;
 pub mod clock;
 mod error;

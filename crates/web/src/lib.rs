@@ -13,6 +13,7 @@
 //! show the app's safe message, never personal data.
 
 pub mod api;
+mod center;
 mod choices;
 pub mod html;
 pub mod limit;
@@ -117,6 +118,17 @@ pub fn router(site: Arc<Site>) -> Router {
         .route("/do-not-sell-or-share", get(choices::do_not_sell_page).post(choices::do_not_sell))
         .route("/limit-sensitive", get(choices::limit_page).post(choices::limit))
         .route("/unsubscribe/{token}", get(pages::unsubscribe_page).post(pages::unsubscribe))
+        .route("/request", get(center::start))
+        .route(
+            "/request/{type}",
+            get(center::request_form).post(center::submit).layer(center::upload_limit()),
+        )
+        .route("/status/{id}", get(center::status))
+        .route("/status/{id}/code", axum::routing::post(center::verify))
+        .route("/status/{id}/resend", axum::routing::post(center::resend))
+        .route("/status/{id}/download", axum::routing::post(center::download))
+        .route("/package/{token}", get(center::package))
+        .route("/preferences", get(center::preferences_page).post(center::preferences))
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(pages::readyz))
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))

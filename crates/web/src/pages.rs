@@ -111,6 +111,7 @@ pub(crate) async fn home(State(site): State<Arc<Site>>, headers: HeaderMap) -> R
         body.push_str(&format!("<li><a href=\"/notice/{id}\">{label}</a></li>"));
     }
     body.push_str("</ul>");
+    body.push_str("<h2>Your rights</h2><ul><li><a href=\"/request\">Make a request about your personal information</a></li><li><a href=\"/preferences\">Your privacy preferences</a></li></ul>");
     if site.program.jurisdictions.contains(&ombud_core::Law::Ccpa) {
         body.push_str("<h2>Your choices</h2><ul><li><a href=\"/do-not-sell-or-share\">Do Not Sell or Share My Personal Information</a></li><li><a href=\"/limit-sensitive\">Limit the Use of My Sensitive Personal Information</a></li></ul>");
     }
