@@ -17,6 +17,7 @@ pub mod fulfil;
 pub mod ids;
 pub mod lookup;
 pub mod mail;
+pub mod notices;
 pub mod notify;
 pub mod reports;
 pub mod requests;

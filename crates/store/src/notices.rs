@@ -1,6 +1,7 @@
-//! The archive of the notices people were shown: one row per law and version, written
-//! the first time that version is served and never changed (a trigger refuses UPDATE
-//! and DELETE), so the proof of a consent leads back to the exact words.
+//! The archive of the notices people were shown: one row per law and text (its SHA-256),
+//! written the first time that text is served and never changed (a trigger refuses
+//! UPDATE and DELETE), so the proof of a consent — its notice version and time —
+//! leads back to the exact words.
 
 use sqlx::Row as _;
 
@@ -32,16 +33,16 @@ fn notice((law, version, effective, sha256_hex, first_served_at_ms): Columns) ->
 }
 
 impl Tx {
-    /// The archived notice of `law` at `version`, without its text.
+    /// The archived notice of `law` with this text hash, without its text.
     pub async fn archived_notice(
         &mut self,
         law: &str,
-        version: &str,
+        sha256_hex: &str,
     ) -> Result<Option<ArchivedNotice>, StoreError> {
         let row: Option<Columns> = on_conn!(self.conn(), c => {
-            sqlx::query("SELECT law, version, effective, sha256_hex, first_served_at_ms FROM notices WHERE law = $1 AND version = $2")
+            sqlx::query("SELECT law, version, effective, sha256_hex, first_served_at_ms FROM notices WHERE law = $1 AND sha256_hex = $2")
                 .bind(law)
-                .bind(version)
+                .bind(sha256_hex)
                 .fetch_optional(c)
                 .await
                 .map_err(|e| StoreError::from_sqlx(e, "read an archived notice"))?
@@ -52,7 +53,7 @@ impl Tx {
         Ok(row.map(notice))
     }
 
-    /// Archives a notice version (the caller checked it is not there yet).
+    /// Archives a notice text (the caller checked it is not there yet).
     pub async fn archive_notice(
         &mut self,
         notice: &ArchivedNotice,
@@ -91,12 +92,16 @@ impl Tx {
         Ok(rows.into_iter().map(notice).collect())
     }
 
-    /// The HTML of an archived version.
-    pub async fn notice_html(&mut self, law: &str, version: &str) -> Result<Option<String>, StoreError> {
+    /// The HTML of an archived text.
+    pub async fn notice_html(
+        &mut self,
+        law: &str,
+        sha256_hex: &str,
+    ) -> Result<Option<String>, StoreError> {
         Ok(on_conn!(self.conn(), c => {
-            sqlx::query("SELECT html FROM notices WHERE law = $1 AND version = $2")
+            sqlx::query("SELECT html FROM notices WHERE law = $1 AND sha256_hex = $2")
                 .bind(law)
-                .bind(version)
+                .bind(sha256_hex)
                 .fetch_optional(c)
                 .await
                 .map_err(|e| StoreError::from_sqlx(e, "read an archived notice"))?

@@ -18,6 +18,7 @@ mod choices;
 pub mod html;
 pub mod limit;
 pub mod log;
+mod notices;
 mod pages;
 
 use std::future::Future;
@@ -48,6 +49,8 @@ pub struct Site {
     limits: limit::Limits,
     /// Where the access log goes (none: not logged).
     access_log: Option<log::AccessLog>,
+    /// The laws whose current notice this process has archived (`notices.rs`).
+    archived: std::sync::Mutex<std::collections::HashSet<&'static str>>,
 }
 
 impl Site {
@@ -61,7 +64,12 @@ impl Site {
                 NoticeLaw::Gdpr => program.jurisdictions.contains(&ombud_core::Law::Gdpr),
             };
             if wanted {
-                notices.push((id, ombud_program::notice::render(&program, law, Format::Html)));
+                let html = ombud_program::notice::render(&program, law, Format::Html);
+                // Every notice leads to its earlier texts.
+                let link = format!(
+                    "<p><a href=\"/notice/{id}/versions\">Earlier versions of this notice</a></p></body>"
+                );
+                notices.push((id, html.replacen("</body>", &link, 1)));
             }
         }
         let gpc_json = ombud_policy::gpc::well_known_gpc_json(&program, program.notice.effective);
@@ -86,6 +94,7 @@ impl Site {
             csp,
             limits: limit::Limits::default(),
             access_log: None,
+            archived: std::sync::Mutex::default(),
         })
     }
 
@@ -114,6 +123,8 @@ pub fn router(site: Arc<Site>) -> Router {
     let pages = Router::new()
         .route("/", get(pages::home))
         .route("/notice/{law}", get(pages::notice))
+        .route("/notice/{law}/versions", get(notices::versions))
+        .route("/notice/{law}/versions/{sha256}", get(notices::archived))
         .route("/.well-known/gpc.json", get(pages::gpc_json))
         .route("/do-not-sell-or-share", get(choices::do_not_sell_page).post(choices::do_not_sell))
         .route("/limit-sensitive", get(choices::limit_page).post(choices::limit))

@@ -132,9 +132,11 @@ pub(crate) async fn notice(
     Path(law): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let Some((_, html)) = site.notices.iter().find(|(id, _)| *id == law) else {
+    let Some((law, html)) = site.notices.iter().find(|(id, _)| *id == law) else {
         return not_found(State(site)).await;
     };
+    // The text as served is what the archive keeps.
+    crate::notices::archive_once(&site, law, html).await;
     let (status, cookie) = signals(&site, &headers).await;
     // The status goes right after <body>: the notice is a whole page of its own.
     let html = match status {

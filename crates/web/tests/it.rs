@@ -428,3 +428,51 @@ store_test!(
         }
     }
 );
+
+store_test!(each_notice_text_served_is_archived_once_and_readable_again_r251, |t| async move {
+    let (app, router, _dir) = site(&t, "events.yaml").await;
+    let (status, _, served) = send(&router, get("/notice/ccpa").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(served.contains("href=\"/notice/ccpa/versions\""), "the notice links its history");
+    // A second view archives nothing new.
+    send(&router, get("/notice/ccpa").body(Body::empty()).unwrap()).await;
+    let versions = app.notice_versions("ccpa").await.unwrap();
+    assert_eq!(versions.len(), 1, "{versions:?}");
+    let sha = versions[0].sha256_hex.clone();
+
+    let (status, _, list) =
+        send(&router, get("/notice/ccpa/versions").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(list.contains(&format!("/notice/ccpa/versions/{sha}")), "{list}");
+    assert!(list.contains(&versions[0].version), "{list}");
+    let (status, headers, old) =
+        send(&router, get(&format!("/notice/ccpa/versions/{sha}")).body(Body::empty()).unwrap())
+            .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(old, served, "the archived text is the text served");
+    let csp = headers.get("content-security-policy").unwrap().to_str().unwrap();
+    let style = ombud_web::html::style_block(&old).unwrap();
+    assert!(csp.contains(&ombud_web::html::csp_hash(style)), "{csp}");
+
+    // A text changed under the same version number is kept beside the first.
+    assert!(
+        app.archive_notice("ccpa", &versions[0].version, "2026-01-01", "<html>edited</html>")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !app.archive_notice("ccpa", &versions[0].version, "2026-01-01", "<html>edited</html>")
+            .await
+            .unwrap()
+    );
+    assert_eq!(app.notice_versions("ccpa").await.unwrap().len(), 2);
+
+    for bad in ["/notice/ccpa/versions/abc", "/notice/xx/versions", "/notice/gdpr/versions/../../x"]
+    {
+        let (status, _, _) = send(&router, get(bad).body(Body::empty()).unwrap()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{bad}");
+    }
+    let missing = format!("/notice/ccpa/versions/{}", "0".repeat(64));
+    let (status, _, _) = send(&router, get(&missing).body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+});
