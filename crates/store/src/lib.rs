@@ -25,6 +25,7 @@ pub mod fulfilment;
 pub mod jobs;
 pub mod keys;
 pub mod requests;
+pub mod staff;
 pub mod tokens;
 mod url;
 pub mod verification;
