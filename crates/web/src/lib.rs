@@ -17,6 +17,7 @@ mod choices;
 pub mod html;
 pub mod limit;
 mod pages;
+mod staff;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -68,6 +69,7 @@ impl Site {
             .map(html::csp_hash)
             .collect();
         hashes.push(html::csp_hash(pages::STYLE));
+        hashes.push(html::csp_hash(staff::STYLE));
         hashes.sort();
         hashes.dedup();
         let csp = format!(
@@ -98,7 +100,7 @@ pub fn router(site: Arc<Site>) -> Router {
         .route("/readyz", get(pages::readyz))
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
         .layer(axum::middleware::from_fn_with_state(site.clone(), limit::limit));
-    pages.merge(api).fallback(pages::not_found).with_state(site)
+    pages.merge(api).merge(staff::router(site.clone())).fallback(pages::not_found).with_state(site)
 }
 
 /// Serves `router` on `listener` until `shutdown` resolves, then lets requests in

@@ -20,16 +20,26 @@ pub async fn site(
     t: &ombud_testkit::TestStore,
     example: &str,
 ) -> (App, axum::Router, tempfile::TempDir) {
+    let (app, router, dir, _) = site_with_clock(t, example).await;
+    (app, router, dir)
+}
+
+/// [`site`], with its clock, for tests that move time.
+pub async fn site_with_clock(
+    t: &ombud_testkit::TestStore,
+    example: &str,
+) -> (App, axum::Router, tempfile::TempDir, Arc<ManualClock>) {
     let path = format!("{}/../../examples/{example}", env!("CARGO_MANIFEST_DIR"));
     let (program, _) =
         ombud_program::load(&std::fs::read(&path).unwrap(), &CheckOptions::default()).unwrap();
     let calendars = std::path::Path::new(&path).parent().unwrap().join("calendars");
     let settings = Settings::from_program(&program, Some(&calendars), None).unwrap();
     let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new("2026-11-25T17:00:00Z".parse().unwrap()));
     let app = App::new(AppParts {
         store: t.store.clone(),
         settings,
-        clock: Arc::new(ManualClock::new("2026-11-25T17:00:00Z".parse().unwrap())),
+        clock: clock.clone(),
         ids: Arc::new(SequentialIds::new()),
         lookup: Arc::new(NoLookup),
         templates: Templates::builtin(),
@@ -38,7 +48,7 @@ pub async fn site(
     let engine = Engine::load(Arc::new(program), &t.store).await.unwrap();
     let app = app.with_choices(Arc::new(engine));
     let router = ombud_web::router(Arc::new(ombud_web::Site::new(app.clone()).unwrap()));
-    (app, router, dir)
+    (app, router, dir, clock)
 }
 
 /// Sends one request through the router; status, headers and the body as text.
@@ -57,4 +67,3 @@ pub async fn send(
 pub fn get(uri: &str) -> axum::http::request::Builder {
     Request::builder().uri(uri)
 }
-
