@@ -123,12 +123,15 @@ const CHART_TOP: u32 = 30;
 const GROUP_WIDTH: u32 = 140;
 const BAR_WIDTH: u32 = 30;
 
+/// One series of the chart: its name, its colour, and its figure of a line.
+type Series = (&'static str, &'static str, fn(&ombud_app::reports::MetricLine) -> u32);
+
 /// Received, complied and denied per kind of request, as grouped bars. Colours are
 /// named in the legend and each bar carries its number, so nothing is said by colour
 /// alone; the chart is an image with a text alternative, and the table holds the
 /// figures.
 pub(crate) fn chart(metrics: &Metrics) -> String {
-    let series: [(&str, &str, fn(&ombud_app::reports::MetricLine) -> u32); 3] = [
+    let series: [Series; 3] = [
         ("Received", "#1f4e9c", |l| l.received),
         ("Complied", "#1d6b2f", |l| l.complied),
         ("Denied", "#a40000", |l| l.denied),

@@ -94,15 +94,13 @@ pub(crate) async fn queue(State(site): State<Arc<Site>>, headers: HeaderMap) -> 
     html(&site, StatusCode::OK, page(&site, Some(&who), "Queue", &body), None)
 }
 
-fn parse_id(site: &Site, who: &StaffPrincipal, text: &str) -> Result<Id, Response> {
-    Id::parse(text).ok_or_else(|| {
-        error_page(
-            site,
-            Some(who),
-            StatusCode::NOT_FOUND,
-            "There is no request with that id; request ids are 26 characters, as the queue shows them.",
-        )
-    })
+fn no_such_request(site: &Site, who: &StaffPrincipal) -> Response {
+    error_page(
+        site,
+        Some(who),
+        StatusCode::NOT_FOUND,
+        "There is no request with that id; request ids are 26 characters, as the queue shows them.",
+    )
 }
 
 fn field(out: &mut String, label: &str, value: Option<&str>) {
@@ -199,10 +197,7 @@ pub(crate) async fn request_page(
         Ok(who) => who,
         Err(response) => return response,
     };
-    let id = match parse_id(&site, &who, &id) {
-        Ok(id) => id,
-        Err(response) => return response,
-    };
+    let Some(id) = Id::parse(&id) else { return no_such_request(&site, &who) };
     // The person's details are shown, so the read is audited (App::show with reveal).
     let details = match site.app.show(id, true, &who.actor()).await {
         Ok(details) => details,
@@ -403,10 +398,7 @@ pub(crate) async fn act(
         Ok(who) => who,
         Err(response) => return response,
     };
-    let id = match parse_id(&site, &who, &id) {
-        Ok(id) => id,
-        Err(response) => return response,
-    };
+    let Some(id) = Id::parse(&id) else { return no_such_request(&site, &who) };
     match run_action(&site, &who, id, &action, form).await {
         Ok(()) => redirect(&site, &format!("/staff/requests/{id}"), None),
         Err(e) => app_error(&site, Some(&who), &e),

@@ -1,8 +1,9 @@
 //! Shared set-up of the web tests: a site over a real store (SQLite or PostgreSQL, from
 //! `store_test!`) with a manual clock and an outbox, and small request helpers.
 
-// A failed set-up is a failed test.
-#![allow(clippy::unwrap_used, dead_code)]
+// A failed set-up is a failed test; the helpers are `pub` for every test binary that
+// includes this module, each of which uses only some.
+#![allow(clippy::unwrap_used, dead_code, unreachable_pub)]
 
 use std::sync::Arc;
 
