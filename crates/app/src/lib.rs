@@ -22,6 +22,7 @@ pub mod notify;
 pub mod reports;
 pub mod requests;
 pub mod settings;
+pub mod staff;
 pub mod tokens;
 
 use std::sync::Arc;

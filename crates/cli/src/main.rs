@@ -67,6 +67,8 @@ enum Command {
     Serve(commands::serve::ServeArgs),
     /// API tokens: create (shown once), list, revoke.
     Token(commands::token::TokenArgs),
+    /// Staff accounts of the staff pages: add (the first admin), list, disable, password.
+    Staff(commands::staff::StaffArgs),
     /// The whole product on the embedded default: a store, the demo shop, the server.
     Demo(commands::demo::DemoArgs),
 }
@@ -95,6 +97,7 @@ fn main() -> ExitCode {
         Command::Decide(args) => block_on(commands::consent::decide(args)),
         Command::Serve(args) => block_on(commands::serve::serve(args)),
         Command::Token(args) => block_on(commands::token::token(args)),
+        Command::Staff(args) => block_on(commands::staff::staff(args)),
         Command::Demo(args) => block_on(commands::demo::demo(args)),
     };
     match result {

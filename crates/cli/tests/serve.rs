@@ -76,6 +76,7 @@ fn serve_honors_gpc_answers_the_api_and_stops_on_sigterm() {
 #[test]
 fn demo_makes_its_directory_serves_the_shop_and_runs_again() {
     let dir = tempfile::tempdir().unwrap();
+    let mut passwords = Vec::new();
     for run in 0..2 {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"));
         command
@@ -93,7 +94,33 @@ fn demo_makes_its_directory_serves_the_shop_and_runs_again() {
         let (page, answer) = gpc_page_and_decision(&address, &token, body);
         assert!(page.contains("Opt-Out Request Honored"), "run {run}: {page}");
         assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        // The staff login it prints works, and is the same on every run.
+        let staff = lines.find_map(|l| l.ok().filter(|l| l.starts_with("staff pages:"))).unwrap();
+        let password = staff.split("password ").nth(1).unwrap().split(' ').next().unwrap();
+        passwords.push(password.to_owned());
+        let form = format!("username=admin&password={password}");
+        let login = http(
+            &address,
+            &format!(
+                "POST /staff/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
+                form.len()
+            ),
+        );
+        assert!(
+            login.starts_with("HTTP/1.1 303") && login.contains("__Host-ombud_staff="),
+            "{login}"
+        );
         stop(child);
+    }
+    assert_eq!(passwords[0], passwords[1]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(dir.path().join("ombud-demo/staff-login.txt"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the demo's staff login is its owner's only");
     }
     for made in [
         "ombud-demo/ombud.db",

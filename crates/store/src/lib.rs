@@ -26,6 +26,7 @@ pub mod jobs;
 pub mod keys;
 pub mod notices;
 pub mod requests;
+pub mod staff;
 pub mod tokens;
 mod url;
 pub mod verification;

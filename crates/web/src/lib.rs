@@ -20,6 +20,7 @@ pub mod limit;
 pub mod log;
 mod notices;
 mod pages;
+mod staff;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -80,6 +81,7 @@ impl Site {
             .map(html::csp_hash)
             .collect();
         hashes.push(html::csp_hash(pages::STYLE));
+        hashes.push(html::csp_hash(staff::STYLE));
         hashes.sort();
         hashes.dedup();
         let csp = format!(
@@ -146,6 +148,7 @@ pub fn router(site: Arc<Site>) -> Router {
         .layer(axum::middleware::from_fn_with_state(site.clone(), limit::limit));
     pages
         .merge(api)
+        .merge(staff::router(site.clone()))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(site.clone(), log::access_log))
         .with_state(site)

@@ -1,8 +1,11 @@
 //! `ombud demo`: the whole product on the embedded default, with nothing installed — a
 //! working directory with the SQLite store and its key, the reference shop database
 //! (`ombud demo-data`), its program (`examples/shop.yaml`, built in) and an outbox for
-//! messages; then the server (issue 6, begun: the privacy center and the API; the staff
-//! pages come later). Running it again reuses the directory.
+//! messages; then the server: the privacy center, the staff pages and the API. The first
+//! run makes a staff admin with a generated password and keeps the login in
+//! `staff-login.txt` (owner-only), a demo convenience: a real installation makes its
+//! admin with `ombud staff add` and keeps the password in a password manager. Running
+//! it again reuses the directory.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,6 +18,7 @@ use ombud_store::Store;
 
 use crate::config::{AppArgs, StoreArgs, master_key, open_app, store_url};
 use crate::output::{err_line, out_line};
+use ombud_app::staff::StaffRole;
 
 /// The reference program, built into the binary so the demo needs no checkout.
 const SHOP_YAML: &str = include_str!("../../../../examples/shop.yaml");
@@ -86,9 +90,10 @@ pub(crate) async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
         calendars: None,
         connect: vec![format!("shop={shop_url}")],
     };
+    let app = open_app(&app_args).await?;
+    let login = staff_login(&app, &dir.join("staff-login.txt")).await?;
     // A fresh token each run: tokens are shown once.
-    let (_, token) =
-        open_app(&app_args).await?.create_api_token("demo", &Scope::ALL, &Actor::Cli).await?;
+    let (_, token) = app.create_api_token("demo", &Scope::ALL, &Actor::Cli).await?;
     let token = token.expose().to_owned();
     let customer = ombud_workload::customer_email(1);
     super::serve::run(&app_args, &args.listen, move |address| {
@@ -96,9 +101,48 @@ pub(crate) async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
         out_line(&format!("  try: curl -H 'Authorization: Bearer {token}' http://{address}/v1/decisions -d '{{\"subject\":\"email:{customer}\",\"purpose\":\"newsletter\",\"category\":\"contact_details\"}}'"))?;
         out_line(&format!("messages (verification codes, confirmations): {}", outbox.display()))?;
         out_line(&format!("data: {} (the store), {} (the shop)", dir.join("ombud.db").display(), shop.display()))?;
-        out_line("staff pages: not built yet (issue 6); use `ombud request …` with the same --store")?;
+        out_line(&format!("staff pages: http://{address}/staff/login — username {DEMO_ADMIN}, password {login} (kept in {})", dir.join("staff-login.txt").display()))?;
         out_line("stop with Ctrl-C")?;
         Ok(())
     })
     .await
+}
+
+/// The demo's staff admin.
+const DEMO_ADMIN: &str = "admin";
+
+/// The demo admin's password: read from `path`, or (first run, or the file was
+/// removed) set to a new generated one and written there, readable by its owner only.
+async fn staff_login(app: &ombud_app::App, path: &std::path::Path) -> anyhow::Result<String> {
+    if let Ok(text) = std::fs::read_to_string(path)
+        && let Some(password) = text.lines().find_map(|l| l.strip_prefix("password: "))
+    {
+        return Ok(password.trim().to_owned());
+    }
+    let password = match app.create_staff(DEMO_ADMIN, StaffRole::Admin, None, &Actor::Cli).await {
+        Ok((_, generated)) => generated,
+        // The admin exists but its file is gone: a new password, said the same way.
+        Err(ombud_app::AppError::Conflict(_)) => {
+            app.reset_staff_password(DEMO_ADMIN, None, &Actor::Cli).await?
+        }
+        Err(e) => return Err(e.into()),
+    }
+    .context("no password was generated for the demo admin")?;
+    let text = format!(
+        "# The demo's staff login (a convenience of `ombud demo`; keep real passwords in a password manager).\nusername: {DEMO_ADMIN}\npassword: {}\n",
+        password.expose()
+    );
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    use std::io::Write as _;
+    options
+        .open(path)
+        .and_then(|mut file| file.write_all(text.as_bytes()))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(password.expose().to_owned())
 }

@@ -14,6 +14,7 @@ pub(crate) mod report;
 pub(crate) mod request;
 pub(crate) mod schema;
 pub(crate) mod serve;
+pub(crate) mod staff;
 pub(crate) mod store;
 pub(crate) mod systems;
 pub(crate) mod token;

@@ -1,8 +1,9 @@
 //! Shared set-up of the web tests: a site over a real store (SQLite or PostgreSQL, from
 //! `store_test!`) with a manual clock and an outbox, and small request helpers.
 
-// A failed set-up is a failed test.
-#![allow(clippy::unwrap_used, dead_code)]
+// A failed set-up is a failed test; the helpers are `pub` for every test binary that
+// includes this module, each of which uses only some.
+#![allow(clippy::unwrap_used, dead_code, unreachable_pub)]
 
 use std::sync::Arc;
 
@@ -20,16 +21,26 @@ pub(crate) async fn site(
     t: &ombud_testkit::TestStore,
     example: &str,
 ) -> (App, axum::Router, tempfile::TempDir) {
+    let (app, router, dir, _) = site_with_clock(t, example).await;
+    (app, router, dir)
+}
+
+/// [`site`], with its clock, for tests that move time.
+pub async fn site_with_clock(
+    t: &ombud_testkit::TestStore,
+    example: &str,
+) -> (App, axum::Router, tempfile::TempDir, Arc<ManualClock>) {
     let path = format!("{}/../../examples/{example}", env!("CARGO_MANIFEST_DIR"));
     let (program, _) =
         ombud_program::load(&std::fs::read(&path).unwrap(), &CheckOptions::default()).unwrap();
     let calendars = std::path::Path::new(&path).parent().unwrap().join("calendars");
     let settings = Settings::from_program(&program, Some(&calendars), None).unwrap();
     let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new("2026-11-25T17:00:00Z".parse().unwrap()));
     let app = App::new(AppParts {
         store: t.store.clone(),
         settings,
-        clock: Arc::new(ManualClock::new("2026-11-25T17:00:00Z".parse().unwrap())),
+        clock: clock.clone(),
         ids: Arc::new(SequentialIds::new()),
         lookup: Arc::new(NoLookup),
         templates: Templates::builtin(),
@@ -38,7 +49,7 @@ pub(crate) async fn site(
     let engine = Engine::load(Arc::new(program), &t.store).await.unwrap();
     let app = app.with_choices(Arc::new(engine));
     let router = ombud_web::router(Arc::new(ombud_web::Site::new(app.clone()).unwrap()));
-    (app, router, dir)
+    (app, router, dir, clock)
 }
 
 /// Sends one request through the router; status, headers and the body as text.
