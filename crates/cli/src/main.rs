@@ -69,6 +69,8 @@ enum Command {
     Token(commands::token::TokenArgs),
     /// The whole product on the embedded default: a store, the demo shop, the server.
     Demo(commands::demo::DemoArgs),
+    /// Print the API's OpenAPI document (what `ombud serve` serves at /openapi.json).
+    Openapi,
 }
 
 fn main() -> ExitCode {
@@ -96,6 +98,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => block_on(commands::serve::serve(args)),
         Command::Token(args) => block_on(commands::token::token(args)),
         Command::Demo(args) => block_on(commands::demo::demo(args)),
+        Command::Openapi => commands::serve::openapi(),
     };
     match result {
         Ok(code) => code,

@@ -17,6 +17,7 @@ mod choices;
 pub mod html;
 pub mod limit;
 mod pages;
+pub mod tls;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -80,13 +81,9 @@ impl Site {
 
 /// The routes.
 pub fn router(site: Arc<Site>) -> Router {
-    // The API takes larger bodies (a batch of questions) than the pages' forms.
-    let api = Router::new()
-        .route("/v1/decisions", axum::routing::post(api::decide))
-        .route("/v1/decisions/batch", axum::routing::post(api::decide_batch))
-        .route("/v1/consents", axum::routing::post(api::consents))
-        .route("/v1/consents/query", axum::routing::post(api::consents_query))
-        .layer(DefaultBodyLimit::max(api::API_BODY_BYTES_MAX));
+    // The API takes larger bodies (a batch of questions) than the pages' forms; its
+    // routes and its OpenAPI document are made together (api.rs).
+    let api = api::router();
     let pages = Router::new()
         .route("/", get(pages::home))
         .route("/notice/{law}", get(pages::notice))
@@ -96,6 +93,7 @@ pub fn router(site: Arc<Site>) -> Router {
         .route("/unsubscribe/{token}", get(pages::unsubscribe_page).post(pages::unsubscribe))
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(pages::readyz))
+        .route("/openapi.json", get(api::openapi_document))
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
         .layer(axum::middleware::from_fn_with_state(site.clone(), limit::limit));
     pages.merge(api).fallback(pages::not_found).with_state(site)

@@ -57,4 +57,3 @@ pub async fn send(
 pub fn get(uri: &str) -> axum::http::request::Builder {
     Request::builder().uri(uri)
 }
-
