@@ -276,6 +276,12 @@ store_test!(
             assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid");
             assert!(!body.contains("ada@") && !body.contains("aaaa"), "{body}");
         }
+        // Past the API's body limit: 413, in the same shape.
+        let flood =
+            format!(r#"{{"details":"{}"}}"#, "a".repeat(ombud_web::api::API_BODY_BYTES_MAX));
+        let (status, _, body) = send(&router, call("/v1/requests", &writer, Some(&flood))).await;
+        assert_error(status, &body, StatusCode::PAYLOAD_TOO_LARGE, "too_large");
+
         // A code longer than any ombud sends is refused before it is checked.
         let (_, _, body) = send(
             &router,

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -14,7 +13,7 @@ use ombud_app::{Actor, AppError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiError, answer, parse, principal};
+use super::{ApiBody, ApiError, answer, parse, principal, refused};
 use crate::Site;
 
 /// A choice to record.
@@ -132,8 +131,12 @@ async fn read(site: &Site, headers: &HeaderMap, body: &[u8]) -> Result<ConsentVi
 pub(crate) async fn consents(
     State(site): State<Arc<Site>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: ApiBody,
 ) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return refused(&site, &rejection),
+    };
     answer(&site, StatusCode::CREATED, record(&site, &headers, &body).await)
 }
 
@@ -153,7 +156,11 @@ pub(crate) async fn consents(
 pub(crate) async fn consents_query(
     State(site): State<Arc<Site>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: ApiBody,
 ) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return refused(&site, &rejection),
+    };
     answer(&site, StatusCode::OK, read(&site, &headers, &body).await)
 }

@@ -4,7 +4,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -17,7 +16,7 @@ use ombud_policy::decide::Query;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiError, answer, error, parse, principal};
+use super::{ApiBody, ApiError, answer, error, parse, principal, refused};
 use crate::Site;
 use crate::pages::respond;
 
@@ -171,8 +170,12 @@ async fn batch(site: &Site, headers: &HeaderMap, body: &[u8]) -> Result<String, 
 pub(crate) async fn decide(
     State(site): State<Arc<Site>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: ApiBody,
 ) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return refused(&site, &rejection),
+    };
     answer(&site, StatusCode::OK, single(&site, &headers, &body).await)
 }
 
@@ -187,14 +190,18 @@ pub(crate) async fn decide(
         (status = 200, description = "One answer per question, in order.", body = Verdicts),
         (status = 400, description = "A question is wrong (its index is named), or too many.", body = ApiError),
         (status = 403, description = "No token with the `decide` scope.", body = ApiError),
-        (status = 413, description = "The body is over 4 MiB."),
+        (status = 413, description = "The body is over 4 MiB.", body = ApiError),
     )
 )]
 pub(crate) async fn decide_batch(
     State(site): State<Arc<Site>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: ApiBody,
 ) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return refused(&site, &rejection),
+    };
     match batch(&site, &headers, &body).await {
         Ok(json) => respond(&site, StatusCode::OK, "application/json", json, None),
         Err(e) => error(&site, &e),

@@ -20,6 +20,8 @@ mod requests;
 use std::sync::{Arc, LazyLock};
 
 use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, StatusCode};
@@ -69,6 +71,8 @@ enum ErrorCode {
     Forbidden,
     /// 404: no such thing.
     NotFound,
+    /// 413: the body is over the API's limit (4 MiB).
+    TooLarge,
     /// 409: the thing is not in a state that allows it; read again.
     Conflict,
     /// 503: a dependency is unreachable; retry later.
@@ -97,6 +101,25 @@ pub(crate) fn json_response(site: &Site, status: StatusCode, body: &impl Seriali
         Ok(json) => respond(site, status, "application/json", json, None),
         Err(_) => error(site, &AppError::Internal("cannot write the answer as JSON".to_owned())),
     }
+}
+
+/// A body as the handlers take it: its bytes, or why axum would not read them (too
+/// large), so that refusal too has the API's error shape.
+pub(crate) type ApiBody = Result<Bytes, BytesRejection>;
+
+/// The API's error for a body axum would not read: 413 `too_large` past the limit,
+/// 400 `invalid` for one that could not be read.
+pub(crate) fn refused(site: &Site, rejection: &BytesRejection) -> Response {
+    let status = rejection.status();
+    let (code, message) = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        (
+            ErrorCode::TooLarge,
+            format!("the body is over {} MiB; send less per call", API_BODY_BYTES_MAX >> 20),
+        )
+    } else {
+        (ErrorCode::Invalid, "the body could not be read; send it again".to_owned())
+    };
+    json_response(site, status, &ApiError { error: ErrorBody { code, message } })
 }
 
 /// The answer of a handler: `status` and the value, or the error.

@@ -9,7 +9,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -25,7 +24,7 @@ use ombud_store::requests::Subject;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{ApiError, answer, parse, principal};
+use super::{ApiBody, ApiError, answer, parse, principal, refused};
 use crate::Site;
 
 /// The largest body a request route reads: every field of a submission at its limit.
@@ -377,8 +376,12 @@ async fn do_verify(
 pub(crate) async fn submit(
     State(site): State<Arc<Site>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: ApiBody,
 ) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return refused(&site, &rejection),
+    };
     answer(&site, StatusCode::CREATED, do_submit(&site, &headers, &body).await)
 }
 
@@ -452,7 +455,11 @@ pub(crate) async fn verify(
     State(site): State<Arc<Site>>,
     headers: HeaderMap,
     path: Result<Path<String>, PathRejection>,
-    body: Bytes,
+    body: ApiBody,
 ) -> Response {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return refused(&site, &rejection),
+    };
     answer(&site, StatusCode::OK, do_verify(&site, &headers, path, &body).await)
 }
