@@ -45,6 +45,8 @@ pub struct Site {
     csp: String,
     /// Rate limits of the public endpoints.
     limits: limit::Limits,
+    /// Deliveries the API asks for, at most one waiting.
+    mail: api::MailKick,
 }
 
 impl Site {
@@ -75,7 +77,15 @@ impl Site {
             "default-src 'none'; style-src {}; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
             hashes.join(" ")
         );
-        Ok(Site { app, program, notices, gpc_json, csp, limits: limit::Limits::default() })
+        Ok(Site {
+            app,
+            program,
+            notices,
+            gpc_json,
+            csp,
+            limits: limit::Limits::default(),
+            mail: api::MailKick::default(),
+        })
     }
 }
 

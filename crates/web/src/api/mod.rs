@@ -35,6 +35,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use decisions::BATCH_MAX;
+pub(crate) use requests::MailKick;
 
 use crate::Site;
 use crate::pages::respond;
