@@ -20,11 +20,24 @@ pub enum Scope {
     ConsentRead,
     /// Record choices.
     ConsentWrite,
+    /// Read a request's status and deadlines (never the person's details).
+    RequestsRead,
+    /// Submit requests and verify them (send a code, check a code).
+    RequestsWrite,
+    /// Read the records and metrics the law asks for (11 CCR §7101, §7102).
+    ReportsRead,
 }
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Scope; 3] = [Scope::Decide, Scope::ConsentRead, Scope::ConsentWrite];
+    pub const ALL: [Scope; 6] = [
+        Scope::Decide,
+        Scope::ConsentRead,
+        Scope::ConsentWrite,
+        Scope::RequestsRead,
+        Scope::RequestsWrite,
+        Scope::ReportsRead,
+    ];
 
     /// Its name in tokens and on the command line.
     pub fn id(self) -> &'static str {
@@ -32,6 +45,9 @@ impl Scope {
             Scope::Decide => "decide",
             Scope::ConsentRead => "consent:read",
             Scope::ConsentWrite => "consent:write",
+            Scope::RequestsRead => "requests:read",
+            Scope::RequestsWrite => "requests:write",
+            Scope::ReportsRead => "reports:read",
         }
     }
 

@@ -71,6 +71,8 @@ enum Command {
     Staff(commands::staff::StaffArgs),
     /// The whole product on the embedded default: a store, the demo shop, the server.
     Demo(commands::demo::DemoArgs),
+    /// Print the API's OpenAPI document (what `ombud serve` serves at /openapi.json).
+    Openapi,
 }
 
 fn main() -> ExitCode {
@@ -99,6 +101,7 @@ fn main() -> ExitCode {
         Command::Token(args) => block_on(commands::token::token(args)),
         Command::Staff(args) => block_on(commands::staff::staff(args)),
         Command::Demo(args) => block_on(commands::demo::demo(args)),
+        Command::Openapi => commands::serve::openapi(),
     };
     match result {
         Ok(code) => code,

@@ -21,6 +21,7 @@ pub mod log;
 mod notices;
 mod pages;
 mod staff;
+pub mod tls;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -52,6 +53,8 @@ pub struct Site {
     access_log: Option<log::AccessLog>,
     /// The laws whose current notice this process has archived (`notices.rs`).
     archived: std::sync::Mutex<std::collections::HashSet<&'static str>>,
+    /// Deliveries the API asks for, at most one waiting.
+    mail: api::MailKick,
 }
 
 impl Site {
@@ -97,6 +100,7 @@ impl Site {
             limits: limit::Limits::default(),
             access_log: None,
             archived: std::sync::Mutex::default(),
+            mail: api::MailKick::default(),
         })
     }
 
@@ -115,13 +119,9 @@ impl Site {
 
 /// The routes.
 pub fn router(site: Arc<Site>) -> Router {
-    // The API takes larger bodies (a batch of questions) than the pages' forms.
-    let api = Router::new()
-        .route("/v1/decisions", axum::routing::post(api::decide))
-        .route("/v1/decisions/batch", axum::routing::post(api::decide_batch))
-        .route("/v1/consents", axum::routing::post(api::consents))
-        .route("/v1/consents/query", axum::routing::post(api::consents_query))
-        .layer(DefaultBodyLimit::max(api::API_BODY_BYTES_MAX));
+    // The API takes larger bodies (a batch of questions) than the pages' forms; its
+    // routes and its OpenAPI document are made together (api.rs).
+    let api = api::router();
     let pages = Router::new()
         .route("/", get(pages::home))
         .route("/notice/{law}", get(pages::notice))
@@ -144,6 +144,7 @@ pub fn router(site: Arc<Site>) -> Router {
         .route("/preferences", get(center::preferences_page).post(center::preferences))
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(pages::readyz))
+        .route("/openapi.json", get(api::openapi_document))
         .layer(DefaultBodyLimit::max(BODY_BYTES_MAX))
         .layer(axum::middleware::from_fn_with_state(site.clone(), limit::limit));
     pages

@@ -1,8 +1,11 @@
-//! `ombud serve`: the privacy center and the API over HTTP (issue 6, begun), in one
+//! `ombud serve`: the privacy center and the API over HTTP or HTTPS (issue 6), in one
 //! process with the job runner (fulfilment), the mail delivery and the decision engine
 //! following the consent ledger — until Ctrl-C or SIGTERM, when requests and jobs in
-//! flight finish first.
+//! flight finish first. With `--tls-cert` and `--tls-key` it speaks TLS itself (rustls);
+//! the files are checked before anything starts. `ombud openapi` prints the API's
+//! OpenAPI document, the one `/openapi.json` serves.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +18,7 @@ use ombud_jobs::{Options, Runner};
 use super::EXIT_OK;
 use super::jobs::{random_u64, wait_for_signal};
 use crate::config::{AppArgs, open_app_full};
-use crate::output::{err_line, out_line};
+use crate::output::{err_line, out, out_line};
 
 /// How often queued messages are delivered.
 const MAIL_EVERY: Duration = Duration::from_secs(10);
@@ -24,13 +27,33 @@ const MAIL_EVERY: Duration = Duration::from_secs(10);
 pub(crate) struct ServeArgs {
     #[command(flatten)]
     app: AppArgs,
-    /// Where to listen. Plain HTTP: put it behind a TLS proxy, or keep it on loopback.
+    /// Where to listen. Without --tls-cert, plain HTTP: put it behind a TLS proxy, or
+    /// keep it on loopback.
     #[arg(long, env = "OMBUD_LISTEN", default_value = "127.0.0.1:8080")]
     listen: String,
+    /// Serve HTTPS with this PEM certificate chain (the server's certificate first).
+    #[arg(long, value_name = "FILE", requires = "tls_key", env = "OMBUD_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert", env = "OMBUD_TLS_KEY")]
+    tls_key: Option<PathBuf>,
 }
 
 pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
-    run(&args.app, &args.listen, |_| Ok(())).await
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(ombud_web::tls::server_config(cert, key)?),
+        (None, None) => None,
+        // clap's `requires` makes these unreachable from the command line.
+        _ => anyhow::bail!("give both --tls-cert and --tls-key, or neither"),
+    };
+    start(&args.app, &args.listen, tls, |_| Ok(())).await
+}
+
+/// `ombud openapi`: the API's OpenAPI document, as `/openapi.json` serves it
+/// (`ombud openapi > docs/openapi.json` refreshes the committed copy).
+pub(crate) fn openapi() -> anyhow::Result<ExitCode> {
+    out(&ombud_web::api::openapi_json())?;
+    Ok(ExitCode::from(EXIT_OK))
 }
 
 /// Serves the app `args` describe on `listen`; `ready` runs once the address is bound
@@ -38,6 +61,16 @@ pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 pub(crate) async fn run(
     args: &AppArgs,
     listen: &str,
+    ready: impl FnOnce(std::net::SocketAddr) -> anyhow::Result<()>,
+) -> anyhow::Result<ExitCode> {
+    start(args, listen, None, ready).await
+}
+
+/// [`run`], over TLS when `tls` is given.
+async fn start(
+    args: &AppArgs,
+    listen: &str,
+    tls: Option<Arc<ombud_web::tls::ServerConfig>>,
     ready: impl FnOnce(std::net::SocketAddr) -> anyhow::Result<()>,
 ) -> anyhow::Result<ExitCode> {
     let app = open_app_full(args).await?;
@@ -87,14 +120,26 @@ pub(crate) async fn run(
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr().context("cannot read the listening address")?;
-    out_line(&format!("privacy center: http://{address}/"))?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    out_line(&format!("privacy center: {scheme}://{address}/"))?;
     ready(address)?;
     let shutdown = async move {
         wait_for_signal().await;
         err_line("stopping: finishing the requests and jobs in hand");
         let _ = stop.send(true);
     };
-    ombud_web::serve(listener, ombud_web::router(Arc::new(site)), shutdown).await?;
+    let router = ombud_web::router(Arc::new(site));
+    match tls {
+        Some(config) => {
+            let listener = ombud_web::tls::TlsListener::new(
+                listener,
+                config,
+                ombud_web::tls::HANDSHAKE_TIMEOUT,
+            );
+            ombud_web::tls::serve(listener, router, shutdown).await?;
+        }
+        None => ombud_web::serve(listener, router, shutdown).await?,
+    }
     let summary = jobs.await.context("the job runner stopped unexpectedly")?;
     let _ = mail.await;
     follower.abort();

@@ -26,7 +26,8 @@ enum TokenCommand {
         /// What uses it ("ad server", "crm sync").
         #[arg(long)]
         name: String,
-        /// decide, consent:read or consent:write (repeatable).
+        /// decide, consent:read, consent:write, requests:read, requests:write or
+        /// reports:read (repeatable).
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
     },
