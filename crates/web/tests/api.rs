@@ -17,7 +17,6 @@ use ombud_testkit::store_test;
 use serde_json::Value;
 
 // The shared set-up's helpers are `pub` for every test file; each uses some.
-#[allow(unreachable_pub)]
 mod common;
 use common::{get, send, site};
 

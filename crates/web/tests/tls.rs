@@ -20,7 +20,6 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 
 // The shared set-up's helpers are `pub` for every test file; each uses some.
-#[allow(unreachable_pub)]
 mod common;
 use common::{get, send, site};
 
