@@ -61,15 +61,27 @@ fn stop(child: std::process::Child) -> String {
 fn serve_honors_gpc_answers_the_api_and_stops_on_sigterm() {
     for place in Place::both("cli_serve", "examples/events.yaml") {
         let token = place.ok(&["token", "create", "--name", "test", "--scope", "decide"]);
-        let (child, address, _) = start(place.command(&["serve", "--listen", "127.0.0.1:0"]));
+        let (child, address, _) =
+            start(place.command(&["serve", "--listen", "127.0.0.1:0", "--access-log"]));
         let body =
             r#"{"purpose":"sponsor_offers","recipient":"sponsors","category":"contact_details"}"#;
         let (page, answer) = gpc_page_and_decision(&address, token.trim(), body);
         assert!(page.starts_with("HTTP/1.1 200"), "{page}");
         assert!(page.contains("Opt-Out Request Honored"), "{page}");
         assert!(answer.contains("\"rule\":\"allowed_sale_or_share\""), "{answer}");
+        http(
+            &address,
+            "GET /status/01ABC?key=secretkey&email=ada%40example.com HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        );
         let stderr = stop(child);
         assert!(stderr.contains("stopped"), "{stderr}");
+        // The access log: route templates and statuses, no key, query or address.
+        assert!(stderr.contains(r#""method":"GET","route":"/","status":200"#), "{stderr}");
+        assert!(stderr.contains(r#""route":"/v1/decisions","status":200"#), "{stderr}");
+        assert!(stderr.contains(r#""route":"/status/{id}","status":404"#), "{stderr}");
+        for secret in ["secretkey", "example.com", "01ABC", "127.0.0.1"] {
+            assert!(!stderr.contains(secret), "{secret} in the log: {stderr}");
+        }
     }
 }
 

@@ -37,6 +37,22 @@ pub(crate) struct ServeArgs {
     /// The PEM private key of --tls-cert.
     #[arg(long, value_name = "FILE", requires = "tls_cert", env = "OMBUD_TLS_KEY")]
     tls_key: Option<PathBuf>,
+    #[command(flatten)]
+    options: ServeOptions,
+}
+
+/// What `ombud serve` and `ombud demo` share beyond the store and the address.
+#[derive(Clone, Debug, Default, Args)]
+pub(crate) struct ServeOptions {
+    /// Log one JSON line per request to standard error: time, method, route template,
+    /// status, microseconds. Never a path's token, a query, a header, a body or an
+    /// address.
+    #[arg(long, env = "OMBUD_ACCESS_LOG")]
+    access_log: bool,
+    /// Turn the per-address rate limits of the public pages off: for a load benchmark
+    /// on loopback, or behind a proxy that enforces its own.
+    #[arg(long)]
+    no_rate_limits: bool,
 }
 
 pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -46,7 +62,7 @@ pub(crate) async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         // clap's `requires` makes these unreachable from the command line.
         _ => anyhow::bail!("give both --tls-cert and --tls-key, or neither"),
     };
-    start(&args.app, &args.listen, tls, |_| Ok(())).await
+    start(&args.app, &args.listen, tls, &args.options, |_| Ok(())).await
 }
 
 /// `ombud openapi`: the API's OpenAPI document, as `/openapi.json` serves it
@@ -63,7 +79,7 @@ pub(crate) async fn run(
     listen: &str,
     ready: impl FnOnce(std::net::SocketAddr) -> anyhow::Result<()>,
 ) -> anyhow::Result<ExitCode> {
-    start(args, listen, None, ready).await
+    start(args, listen, None, &ServeOptions::default(), ready).await
 }
 
 /// [`run`], over TLS when `tls` is given.
@@ -71,6 +87,7 @@ async fn start(
     args: &AppArgs,
     listen: &str,
     tls: Option<Arc<ombud_web::tls::ServerConfig>>,
+    options: &ServeOptions,
     ready: impl FnOnce(std::net::SocketAddr) -> anyhow::Result<()>,
 ) -> anyhow::Result<ExitCode> {
     let app = open_app_full(args).await?;
@@ -115,7 +132,17 @@ async fn start(
             }
         })
     };
-    let site = ombud_web::Site::new(app.clone())?;
+    let mut site = ombud_web::Site::new(app.clone())?;
+    if options.no_rate_limits {
+        site = site.with_limits(ombud_web::limit::Limits::new(0, 0));
+    }
+    if options.access_log {
+        site = site.with_access_log(Arc::new(|record| {
+            if let Ok(line) = serde_json::to_string(record) {
+                err_line(&line);
+            }
+        }));
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;

@@ -272,7 +272,7 @@ async fn do_submit(
 
 /// Sends what the change queued (the acknowledgement, the code) now rather than at the
 /// server's next mail pass; a failure is left to that pass, which retries and reports it.
-fn deliver_soon(site: &Site) {
+pub(crate) fn deliver_soon(site: &Site) {
     if site.mail.start() {
         let app = site.app.clone();
         let kick = site.mail.clone();

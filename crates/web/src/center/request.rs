@@ -576,6 +576,8 @@ pub(crate) async fn submit(
     if needs_code && site.app.send_code(id, &Actor::Subject).await.is_err() {
         note = "code";
     }
+    // The acknowledgement and the code go out now, not at the next mail pass.
+    crate::api::deliver_soon(&site);
     let key = site.app.owner_key(id);
     cookies.push(owner_cookie(&id.to_string(), &key));
     // 303: the browser fetches the status page with GET, so reloading it does not

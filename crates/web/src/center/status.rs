@@ -279,15 +279,21 @@ pub(crate) async fn resend(
     };
     let (banner, cookie) = signals(&site, &headers).await;
     let (code, flash) = match site.app.send_code(id, &Actor::Subject).await {
-        Ok(_) => (
+        Ok(_) => {
+            crate::api::deliver_soon(&site);
+            (
             StatusCode::OK,
             Flash::Said("A new code is on its way to your email address; it works for 30 minutes, and earlier codes no longer work.".to_owned()),
-        ),
+        )
+        }
         Err(AppError::Invalid(text) | AppError::Forbidden(text) | AppError::Conflict(text)) => {
             (StatusCode::BAD_REQUEST, Flash::Error(sentence(&text)))
         }
         Err(AppError::NotFound(_)) => return not_found_page(&site),
-        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, Flash::Error(format!("{}. Please try again.", sentence(&e.to_string())))),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Flash::Error(format!("{}. Please try again.", sentence(&e.to_string()))),
+        ),
     };
     let view = match view_or_refuse(&site, id, &key, banner).await {
         Ok(view) => view,
