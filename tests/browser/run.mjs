@@ -139,7 +139,7 @@ async function access(browser, demo, dir) {
   await shot(page, 'center-request-start');
   await page.goto(`${demo.center}/request/access?law=ccpa`);
   await page.getByLabel('Your full name').fill('Ada Testperson');
-  await page.getByLabel('Your email address', { exact: false }).fill(email);
+  await page.locator('#email').fill(email);
   await shot(page, 'center-request-form');
   await page.getByRole('button', { name: 'Send my request' }).click();
   await page.getByLabel('The code from our email').waitFor({ timeout: STEP_MS });
@@ -163,13 +163,13 @@ async function access(browser, demo, dir) {
   const id = statusUrl.match(/\/status\/([^/?#]+)/)[1];
   await staff.goto(`${demo.staff.replace(/\/staff\/login$/, '')}/staff/requests/${id}`);
   await shot(staff, 'staff-request');
-  const record = staff.getByRole('button', { name: 'Record the verification' });
-  if (await record.count() > 0 && await page.getByRole('button', { name: 'Download your data' }).count() === 0) {
-    // An email code alone may not reach the level access to specific pieces needs
-    // (R-050): staff record the stronger check they made.
-    const level = staff.getByLabel('Level', { exact: false });
-    if (await level.count() > 0) await level.first().selectOption({ index: 0 }).catch(() => {});
-  }
+  // An emailed code confirms the address only; access to specific pieces needs a
+  // reasonably high degree of certainty (R-050), which staff record after checking
+  // three data points with the person.
+  await staff.getByLabel('Level reached').selectOption('reasonably_high');
+  await staff.getByLabel('How', { exact: true }).selectOption('data_points');
+  await staff.getByRole('button', { name: 'Record the verification' }).click();
+  await staff.getByRole('button', { name: 'Approve and start fulfilment' }).waitFor({ timeout: STEP_MS });
   await staff.getByRole('button', { name: 'Approve and start fulfilment' }).click();
   await staff.waitForLoadState();
   await shot(staff, 'staff-request-approved');
@@ -211,11 +211,11 @@ async function overdue(browser, demo) {
   // Received by phone 80 days ago: past the CCPA's 45 days (R-031).
   const received = new Date(Date.now() - 80 * 24 * 3600 * 1000).toISOString().slice(0, 16);
   await staff.getByLabel('What the person asks for').selectOption('access');
-  await staff.getByLabel('Law').selectOption('ccpa');
+  await staff.getByLabel('Law', { exact: true }).selectOption('ccpa');
   await staff.getByLabel('Received by').selectOption('phone');
   await staff.getByLabel('Received at', { exact: false }).fill(received);
   await staff.getByLabel('Name', { exact: true }).fill('Bram Overdue');
-  await staff.getByLabel('Email address').fill('bram.overdue@example.com');
+  await staff.locator('#email').fill('bram.overdue@example.com');
   await staff.getByRole('button', { name: 'Enter the request' }).click();
   await staff.waitForLoadState();
   await staff.goto(`${demo.staff.replace(/\/staff\/login$/, '')}/staff`);
