@@ -1,11 +1,11 @@
-//! ombud-web: ombud over HTTP (issue 6, begun). Today: the privacy center's public
-//! pages — its home, the notices rendered from the manifest, the Global Privacy Control
+//! ombud-web: ombud over HTTP (issue 6). The privacy center — its home, the notices
+//! rendered from the manifest with their archived versions, the Global Privacy Control
 //! behaviour (a browser sending `Sec-GPC: 1` is opted out without a click and every page
 //! says "Opt-Out Request Honored", R-117, R-120, R-124), `/.well-known/gpc.json`
-//! the "Do Not Sell or Share" and "Limit" pages (R-110, R-140, R-112: no
-//! account, no verification), the RFC 8058 one-click unsubscribe endpoint, health and
-//! readiness. Staff
-//! pages, request forms and the API come next (docs/web.md).
+//! the "Do Not Sell or Share" and "Limit" pages, the
+//! request flow (`center`), the RFC 8058 one-click unsubscribe — the staff pages
+//! (`staff`), the JSON API with its OpenAPI document (`api`), TLS (`tls`), rate limits,
+//! the access log, health and readiness (docs/web.md).
 //!
 //! **Invariants:** every response carries a strict Content-Security-Policy (no inline
 //! script; the inline styles are allowed by their hashes only) and `nosniff`; every
