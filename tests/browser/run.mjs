@@ -89,7 +89,42 @@ async function until(probe, what, ms = 60_000) {
   }
 }
 
+/// Accessibility basics every page of ours keeps: a language, one h1, a label for every
+/// form control, and text that meets WCAG AA contrast (4.5:1) against the page's white.
+async function accessible(page, name) {
+  const problems = await page.evaluate(() => {
+    const out = [];
+    if (!document.documentElement.lang) out.push('no lang on <html>');
+    const h1 = document.querySelectorAll('h1').length;
+    if (h1 !== 1) out.push(`${h1} h1 elements`);
+    for (const el of document.querySelectorAll('input, select, textarea')) {
+      if (el.type === 'hidden' || el.type === 'submit') continue;
+      if (!el.labels || el.labels.length === 0) out.push(`no label for #${el.id || el.name}`);
+    }
+    const channel = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+    const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+    const rgb = (text) => (text.match(/\d+(\.\d+)?/g) ?? []).map(Number);
+    const background = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const [r, g, b, a] = rgb(getComputedStyle(e).backgroundColor);
+        if (a === undefined || a > 0) return [r, g, b];
+      }
+      return [255, 255, 255];
+    };
+    for (const el of document.querySelectorAll('p, li, a, td, th, h1, h2, h3, label, button, legend, dt, dd')) {
+      if (!el.textContent.trim()) continue;
+      const fg = luminance(rgb(getComputedStyle(el).color));
+      const bg = luminance(background(el));
+      const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+      if (ratio < 4.5) out.push(`contrast ${ratio.toFixed(2)} on <${el.tagName.toLowerCase()}> "${el.textContent.trim().slice(0, 30)}"`);
+    }
+    return out;
+  });
+  check(problems.length === 0, `${name} is accessible: ${problems.join('; ')}`);
+}
+
 async function shot(page, name) {
+  if (await page.evaluate(() => true).catch(() => false)) await accessible(page, name);
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
