@@ -232,3 +232,20 @@ fn two_servers_on_one_postgres_split_the_jobs_and_obey_each_others_choices() {
     assert_eq!(done_a + done_b, jobs, "every job ran exactly once across the two servers");
     assert!(done_a > 0 && done_b > 0, "both servers took jobs: {done_a} and {done_b}");
 }
+
+#[test]
+fn serve_names_a_missing_or_unreadable_tls_file_and_does_not_start() {
+    let place = Place::sqlite("examples/events.yaml");
+    let listen = ["serve", "--listen", "127.0.0.1:0"];
+    let missing =
+        place.fails(&[&listen[..], &["--tls-cert", "nope.pem", "--tls-key", "nope.key"]].concat());
+    assert!(missing.contains("cannot read the TLS certificate nope.pem"), "{missing}");
+    std::fs::write(place.path("cert.pem"), "not a certificate").unwrap();
+    std::fs::write(place.path("key.pem"), "not a key").unwrap();
+    let bad =
+        place.fails(&[&listen[..], &["--tls-cert", "cert.pem", "--tls-key", "key.pem"]].concat());
+    assert!(bad.contains("cert.pem holds no certificate"), "{bad}");
+    assert!(!bad.contains("not a certificate"), "the file's contents stay out: {bad}");
+    let half = place.fails(&[&listen[..], &["--tls-cert", "cert.pem"]].concat());
+    assert!(half.contains("--tls-key"), "{half}");
+}
