@@ -11,7 +11,7 @@
 //! milliseconds; a lost connection reloads everything, since announcements made
 //! meanwhile are gone.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -97,27 +97,11 @@ impl Engine {
     }
 
     async fn reload_locked(&self, store: &Store) -> Result<usize, AppError> {
-        let mut by_subject: HashMap<SubjectKey, Pending> = HashMap::new();
-        let mut bad = 0u64;
-        store
-            .scan_choices(|batch| {
-                for scanned in batch {
-                    let Some(key) = key_of(&scanned.subject_mac) else {
-                        bad += 1;
-                        continue;
-                    };
-                    let pending = by_subject.entry(key).or_default();
-                    if !add(pending, scanned) {
-                        bad += 1;
-                    }
-                }
-            })
-            .await?;
-        if bad > 0 {
-            return Err(AppError::from(StoreError::Corrupt(format!(
-                "{bad} consent records do not parse; `ombud consent history` names them"
-            ))));
-        }
+        // The links first: only linked subjects need their records kept until the end
+        // (their state reads their neighbours' records); everyone else's records are
+        // folded into a state as soon as the ledger, read grouped by subject, moves on.
+        // So memory holds one state per subject, not every record (issue 6: the
+        // server's resident memory with a million subjects).
         let mut neighbours: HashMap<SubjectKey, Vec<SubjectKey>> = HashMap::new();
         for (device, person) in store.all_links().await? {
             if let (Some(device), Some(person)) = (key_of(&device), key_of(&person)) {
@@ -125,17 +109,52 @@ impl Engine {
                 neighbours.entry(person).or_default().push(device);
             }
         }
+        let mut states: Vec<(SubjectKey, ConsentState)> = Vec::new();
+        let mut kept: HashMap<SubjectKey, Pending> = HashMap::new();
+        let mut current: Option<(SubjectKey, Pending)> = None;
+        let mut bad = 0u64;
+        let settle = |(key, pending): (SubjectKey, Pending),
+                      states: &mut Vec<(SubjectKey, ConsentState)>,
+                      kept: &mut HashMap<SubjectKey, Pending>| {
+            if neighbours.contains_key(&key) {
+                kept.insert(key, pending);
+            } else {
+                states.push((key, combine(&pending, &[])));
+            }
+        };
+        store
+            .scan_choices(|batch| {
+                for scanned in batch {
+                    let Some(key) = key_of(&scanned.subject_mac) else {
+                        bad += 1;
+                        continue;
+                    };
+                    if current.as_ref().is_none_or(|(k, _)| *k != key)
+                        && let Some(done) = current.replace((key, Pending::default()))
+                    {
+                        settle(done, &mut states, &mut kept);
+                    }
+                    if let Some((_, pending)) = current.as_mut()
+                        && !add(pending, scanned)
+                    {
+                        bad += 1;
+                    }
+                }
+            })
+            .await?;
+        if let Some(done) = current.take() {
+            settle(done, &mut states, &mut kept);
+        }
+        if bad > 0 {
+            return Err(AppError::from(StoreError::Corrupt(format!(
+                "{bad} consent records do not parse; `ombud consent history` names them"
+            ))));
+        }
         let empty = Pending::default();
-        let keys: HashSet<SubjectKey> =
-            by_subject.keys().chain(neighbours.keys()).copied().collect();
-        let mut states = Vec::with_capacity(keys.len());
-        for key in keys {
-            let own = by_subject.get(&key).unwrap_or(&empty);
-            let linked: Vec<&Pending> = neighbours
-                .get(&key)
-                .map(|ns| ns.iter().filter_map(|n| by_subject.get(n)).collect())
-                .unwrap_or_default();
-            states.push((key, combine(own, &linked)));
+        for (key, linked_keys) in &neighbours {
+            let own = kept.get(key).unwrap_or(&empty);
+            let linked: Vec<&Pending> = linked_keys.iter().filter_map(|n| kept.get(n)).collect();
+            states.push((*key, combine(own, &linked)));
         }
         let count = states.len();
         // Built outside the lock: decisions go on reading the old board meanwhile.
