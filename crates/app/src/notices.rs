@@ -45,7 +45,9 @@ impl App {
             sha256_hex: sha256_hex.clone(),
             first_served_at_ms: now_ms,
         };
-        tx.archive_notice(&notice, html).await?;
+        if !tx.archive_notice(&notice, html).await? {
+            return Ok(false);
+        }
         self.audit(
             &mut tx,
             now,

@@ -53,15 +53,16 @@ impl Tx {
         Ok(row.map(notice))
     }
 
-    /// Archives a notice text (the caller checked it is not there yet).
+    /// Archives a notice text; `false` when that text was archived already (by another
+    /// view or process at the same moment: the first one's time stands).
     pub async fn archive_notice(
         &mut self,
         notice: &ArchivedNotice,
         html: &str,
-    ) -> Result<(), StoreError> {
-        on_conn!(self.conn(), c => {
+    ) -> Result<bool, StoreError> {
+        let added = on_conn!(self.conn(), c => {
             sqlx::query(
-                "INSERT INTO notices (law, version, effective, sha256_hex, html, first_served_at_ms) VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO notices (law, version, effective, sha256_hex, html, first_served_at_ms) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
             )
             .bind(&notice.law)
             .bind(&notice.version)
@@ -71,9 +72,10 @@ impl Tx {
             .bind(notice.first_served_at_ms)
             .execute(c)
             .await
-            .map_err(|e| StoreError::from_sqlx(e, "archive a notice"))?;
+            .map_err(|e| StoreError::from_sqlx(e, "archive a notice"))?
+            .rows_affected()
         });
-        Ok(())
+        Ok(added == 1)
     }
 
     /// Every archived version of `law`'s notice, newest first.

@@ -87,6 +87,7 @@ pub(crate) async fn versions(
 pub(crate) async fn archived(
     State(site): State<Arc<Site>>,
     Path((law, sha256_hex)): Path<(String, String)>,
+    headers: HeaderMap,
 ) -> Response {
     let Some(law) = law_of(&site, &law) else { return not_found(State(site)).await };
     if sha256_hex.len() != 64 || !sha256_hex.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -95,6 +96,10 @@ pub(crate) async fn archived(
     let Ok(Some((_, html))) = site.app.archived_notice_html(law, &sha256_hex).await else {
         return not_found(State(site)).await;
     };
+    // A page of the privacy center like any other: the signal is honored and said
+    // in the callout the notices carry.
+    let (status, cookie) = signals(&site, &headers).await;
+    let html = crate::pages::with_status_callout(&html, status);
     // An earlier text carries its own style block: allow that one by its hash.
     let csp = match style_block(&html) {
         Some(style) => {
@@ -102,7 +107,7 @@ pub(crate) async fn archived(
         }
         None => site.csp.clone(),
     };
-    let mut response = respond(&site, StatusCode::OK, "text/html; charset=utf-8", html, None);
+    let mut response = respond(&site, StatusCode::OK, "text/html; charset=utf-8", html, cookie);
     if let Ok(value) = HeaderValue::from_str(&csp) {
         response.headers_mut().insert("content-security-policy", value);
     }

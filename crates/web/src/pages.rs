@@ -138,16 +138,21 @@ pub(crate) async fn notice(
     // The text as served is what the archive keeps.
     crate::notices::archive_once(&site, law, html).await;
     let (status, cookie) = signals(&site, &headers).await;
-    // The status goes right after <body>: the notice is a whole page of its own.
-    let html = match status {
+    let html = with_status_callout(html, status);
+    respond(&site, StatusCode::OK, "text/html; charset=utf-8", html, cookie)
+}
+
+/// A notice page with the signal's status right after `<body>` (the notice is a whole
+/// page of its own, with its own layout).
+pub(crate) fn with_status_callout(html: &str, status: Option<&str>) -> String {
+    match status {
         Some(line) => html.replacen(
             "<body>",
             &format!("<body><p class=\"callout\" role=\"status\">{}</p>", escape(line)),
             1,
         ),
-        None => html.clone(),
-    };
-    respond(&site, StatusCode::OK, "text/html; charset=utf-8", html, cookie)
+        None => html.to_owned(),
+    }
 }
 
 pub(crate) async fn gpc_json(State(site): State<Arc<Site>>) -> Response {
