@@ -12,6 +12,7 @@
 #
 #   scripts/bench-web.sh                  # 1,000,000 subjects, 10 s per scenario
 #   SUBJECTS=100000 SECONDS_EACH=5 scripts/bench-web.sh
+#   WORK_DIR=/tmp/bench-web scripts/bench-web.sh   # keep the seeded store; reuse it next time
 #
 # Results are printed as JSON lines, one per scenario; docs/BENCHMARKS.md records them
 # with the machine. Rate limits are turned off for the run (`--no-rate-limits`): one
@@ -34,11 +35,12 @@ fi
 cargo build --release --locked -p ombud >&2
 bin="$(pwd)/target/release/ombud"
 
-work="$(mktemp -d)"
+work="${WORK_DIR:-$(mktemp -d)}"
+mkdir -p "$work"
 server=""
 cleanup() {
   if [[ -n "$server" ]]; then kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
-  rm -rf "$work"
+  if [[ -z "${WORK_DIR:-}" ]]; then rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
@@ -46,8 +48,12 @@ export OMBUD_STORE="sqlite://$work/ombud.db"
 export OMBUD_PROGRAM="$(pwd)/examples/events.yaml"
 export OMBUD_CALENDARS="$(pwd)/examples/calendars"
 export OMBUD_MAIL="outbox:$work/outbox"
-"$bin" migrate >&2
-"$bin" bench seed-ledger --subjects "$SUBJECTS" >&2
+if [[ ! -e "$work/seeded-$SUBJECTS" ]]; then
+  rm -rf "$work/ombud.db" "$work/ombud.db.key" "$work/outbox"
+  "$bin" migrate >&2
+  "$bin" bench seed-ledger --subjects "$SUBJECTS" >&2
+  touch "$work/seeded-$SUBJECTS"
+fi
 TOKEN="$("$bin" token create --name bench --scope decide --scope requests:write)"
 export TOKEN
 
