@@ -49,8 +49,10 @@ export OMBUD_PROGRAM="$(pwd)/examples/events.yaml"
 export OMBUD_CALENDARS="$(pwd)/examples/calendars"
 export OMBUD_MAIL="outbox:$work/outbox"
 if [[ ! -e "$work/seeded-$SUBJECTS" ]]; then
-  rm -rf "$work/ombud.db" "$work/ombud.db.key" "$work/outbox"
-  "$bin" migrate >&2
+  rm -rf "$work/ombud.db" "$work/ombud.db.key" "$work/outbox" "$work"/seeded-*
+fi
+"$bin" migrate >&2
+if [[ ! -e "$work/seeded-$SUBJECTS" ]]; then
   "$bin" bench seed-ledger --subjects "$SUBJECTS" >&2
   touch "$work/seeded-$SUBJECTS"
 fi
