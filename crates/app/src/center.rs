@@ -17,6 +17,10 @@
 //! browser's history is soon worthless. The link is stored the way
 //! [`App::open_package_link`] reads it (only its keyed hash), so the download itself
 //! is audited there.
+//!
+//! One click on the privacy center may stand for several ledger records (the opt-out
+//! of sale and sharing is three): [`App::record_choices`] writes them in one
+//! transaction, so a failure leaves none rather than a half state.
 
 use base64::Engine as _;
 use jiff::civil::Date;
@@ -28,6 +32,7 @@ use ombud_core::verification::Level;
 use ombud_core::{Law, RequestType};
 use serde_json::json;
 
+use crate::choices::{NewChoice, Recorded};
 use crate::{Actor, App, AppError};
 
 /// How long a download link minted for the owner works: long enough to start the
@@ -36,6 +41,10 @@ pub const OWNER_LINK_LIFETIME_MS: i64 = 15 * 60 * 1000;
 
 /// The characters of an owner key (32 bytes, unpadded base64url).
 pub const OWNER_KEY_CHARS: usize = 43;
+
+/// The most records one [`App::record_choices`] call writes (a click stands for a
+/// few; the slice comes from a page's handler).
+pub const CHOICES_PER_CALL_MAX: usize = 16;
 
 /// The MAC label of owner keys (a distinct label per use of the secret key).
 const OWNER_KEY_LABEL: &str = "request_owner_key";
@@ -160,6 +169,56 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(Sensitive::new(token))
+    }
+}
+
+impl App {
+    /// Records several choices together, all or none: each checked as
+    /// [`App::record_choice`] checks it and appended by the same path, in one
+    /// transaction, and every decision obeys them before this returns.
+    ///
+    /// The checks read the subject's standing state (its age band) as it was before the
+    /// call, which is what separate calls would read too unless the call itself records
+    /// an age; so an age is recorded on its own, not in a batch.
+    pub async fn record_choices(
+        &self,
+        news: &[NewChoice],
+        actor: &Actor,
+    ) -> Result<Vec<Recorded>, AppError> {
+        self.choices()?;
+        if news.len() > CHOICES_PER_CALL_MAX {
+            return Err(AppError::Invalid(format!(
+                "at most {CHOICES_PER_CALL_MAX} choices are recorded together"
+            )));
+        }
+        if news.len() > 1
+            && news.iter().any(|n| matches!(n.choice, crate::choices::LedgerChoice::Age(_)))
+        {
+            return Err(AppError::Invalid(
+                "an age band is recorded on its own (the choices after it are checked against it)"
+                    .to_owned(),
+            ));
+        }
+        for new in news {
+            self.check_choice(new)?;
+        }
+        if news.is_empty() {
+            return Ok(Vec::new());
+        }
+        let now_ms = self.now().as_millisecond();
+        let mut tx = self.store().begin().await?;
+        let mut recorded = Vec::with_capacity(news.len());
+        let mut macs: Vec<Vec<u8>> = Vec::new();
+        for new in news {
+            let mac = self.subject_key(&new.subject);
+            recorded.push(self.append(&mut tx, new, &mac, now_ms, actor, None).await?);
+            if !macs.contains(&mac) {
+                macs.push(mac);
+            }
+        }
+        tx.commit().await?;
+        self.obey(&macs).await;
+        Ok(recorded)
     }
 }
 

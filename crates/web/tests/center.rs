@@ -168,6 +168,16 @@ async fn submit(router: &axum::Router, law: &str, name: &str, email: &str) -> Ma
     made(&headers)
 }
 
+/// The owner cookie a response sets (`name=value`), if it sets one.
+fn owner_cookie_set(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.starts_with("ombud_owner="))
+        .map(|c| c.split(';').next().unwrap().to_owned())
+}
+
 /// The code in the newest verification message of the outbox.
 fn last_code(dir: &std::path::Path) -> String {
     let mut files: Vec<_> = std::fs::read_dir(dir)
@@ -263,8 +273,10 @@ store_test!(
         shop.app.deliver_pending().await.unwrap();
         let second = last_code(shop.outbox.path());
         assert_ne!(first, second);
-        // The key in the form works as well as the cookie.
-        let (status, _, page) = send(
+        // The key in the form works as well as the cookie for the code; a right code
+        // entered here gives this browser the owner cookie (the code came to the
+        // address on the request).
+        let (status, headers, page) = send(
             router,
             post_form(
                 &format!("{status_uri}/code"),
@@ -277,6 +289,7 @@ store_test!(
         assert!(page.contains("it is confirmed that it is you"), "{page}");
         assert!(page.contains("We have confirmed it is you"), "{page}");
         assert!(!page.contains("Download your data"), "no package yet");
+        assert_eq!(owner_cookie_set(&headers), Some(mine.cookie.clone()));
         pages.push(page);
 
         // The fulfilment job builds the package (and discards its own link).
@@ -296,7 +309,65 @@ store_test!(
         .await;
         assert_eq!(status, StatusCode::OK);
         assert!(page.contains("Your request is complete") && page.contains("Download your data"));
+        assert!(!page.contains(&mine.key), "a key from the cookie is never written into a page");
         pages.push(page);
+
+        // The address alone (history, bookmarks, proxy logs) shows where the request
+        // stands, says plainly that the download works only in the browser that made
+        // the request, gives no cookie, and mints no link: not from curl with the key
+        // in the address and the form, not from a browser on this site.
+        let address = format!("{status_uri}?key={}", mine.key);
+        let (status, headers, page) = send(
+            router,
+            get(&address).header("sec-fetch-site", "none").body(Body::empty()).unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(page.contains("Your request is complete"), "{page}");
+        assert!(page.contains("only in the browser you made the request from"), "{page}");
+        assert!(!page.contains("Download your data"), "{page}");
+        assert!(!page.contains(&format!("{status_uri}/download")), "{page}");
+        assert_eq!(owner_cookie_set(&headers), None, "the address never sets the owner cookie");
+        let curl = |uri: &str, body: String, cookie: Option<&str>| {
+            let mut builder =
+                Request::post(uri).header("content-type", "application/x-www-form-urlencoded");
+            if let Some(cookie) = cookie {
+                builder = builder.header("cookie", cookie);
+            }
+            builder.body(Body::from(body)).unwrap()
+        };
+        let key_in_form = format!("key={}", mine.key);
+        for (what, request) in [
+            (
+                "curl, the key in the address and the form",
+                curl(&format!("{status_uri}/download?key={}", mine.key), key_in_form.clone(), None),
+            ),
+            (
+                "a browser on this site, the key in the form",
+                post_form(&format!("{status_uri}/download?key={}", mine.key), &key_in_form, None),
+            ),
+            (
+                "curl with the cookie but no sign of where the post comes from",
+                curl(&format!("{status_uri}/download"), String::new(), Some(&mine.cookie)),
+            ),
+        ] {
+            let (status, headers, page) = send(router, request).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{what}: {page}");
+            assert!(headers.get("location").is_none(), "{what}: no link");
+            assert!(!page.contains("/package/"), "{what}");
+            assert_eq!(owner_cookie_set(&headers), None, "{what}");
+        }
+        let details = shop
+            .app
+            .show(ombud_core::id::Id::parse(&mine.id).unwrap(), false, &Actor::Cli)
+            .await
+            .unwrap();
+        assert!(
+            !details.timeline.iter().any(|e| e.action == "fulfil.package_link_made"),
+            "the address alone minted no download link"
+        );
+
+        // In the browser that holds the cookie, the download works.
         let (status, headers, _) =
             send(router, post_form(&format!("{status_uri}/download"), "", Some(&mine.cookie)))
                 .await;
@@ -392,15 +463,6 @@ store_test!(
             ),
             ("resend, bo's cookie".into(), post_form(&format!("{a}/resend"), "", Some(&bo.cookie))),
             (
-                "download, bo's key".into(),
-                post_form(&format!("{a}/download"), &format!("key={}", bo.key), None),
-            ),
-            (
-                "download, bo's cookie".into(),
-                post_form(&format!("{a}/download"), "", Some(&bo.cookie)),
-            ),
-            ("download, no key".into(), post_form(&format!("{a}/download"), "", None)),
-            (
                 "a made-up package link".into(),
                 get(&format!("/package/{}", "ab".repeat(32))).body(Body::empty()).unwrap(),
             ),
@@ -421,6 +483,36 @@ store_test!(
                     .all(|c| !c.to_str().unwrap().contains("ombud_owner")),
                 "{what}"
             );
+        }
+        // The download looks at the owner cookie only, and answers every browser
+        // without it the same refusal, whether the request exists or not (and whatever
+        // key the address or the form carries, Ada's own included).
+        let downloads: Vec<(&str, Request<Body>)> = vec![
+            ("bo's key", post_form(&format!("{a}/download"), &format!("key={}", bo.key), None)),
+            ("bo's cookie", post_form(&format!("{a}/download"), "", Some(&bo.cookie))),
+            ("no key", post_form(&format!("{a}/download"), "", None)),
+            (
+                "ada's own key, in the address and the form",
+                post_form(
+                    &format!("{a}/download?key={}", ada.key),
+                    &format!("key={}", ada.key),
+                    None,
+                ),
+            ),
+            (
+                "an id that does not exist",
+                post_form(&format!("/status/{}/download", "0".repeat(ada.id.len())), "", None),
+            ),
+            ("not an id", post_form("/status/not-an-id/download", "", None)),
+        ];
+        let mut refusal = None;
+        for (what, request) in downloads {
+            let (status, headers, page) = send(router, request).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{what}");
+            assert!(page.contains("only in the browser the request was made from"), "{what}");
+            assert_eq!(refusal.get_or_insert_with(|| page.clone()), &page, "{what}: one refusal");
+            assert!(headers.get("location").is_none(), "{what}");
+            assert_eq!(owner_cookie_set(&headers), None, "{what}");
         }
         // Nothing was done to Ada's request by those attempts: no download link made,
         // no code sent.
@@ -679,3 +771,117 @@ store_test!(
         );
     }
 );
+
+store_test!(
+    refused_codes_answer_what_went_wrong_too_many_is_429_a_settled_request_409_r045,
+    |t| async move {
+        let shop = shop(&t).await;
+        let router = &shop.router;
+        let mine = submit(router, "gdpr", "Ada Example", &ombud_workload::customer_email(1)).await;
+        shop.app.deliver_pending().await.unwrap();
+        let right = last_code(shop.outbox.path());
+        let wrong = if right == "000000" { "111111" } else { "000000" };
+        let code = |code: &str| {
+            post_form(
+                &format!("/status/{}/code", mine.id),
+                &format!("code={code}"),
+                Some(&mine.cookie),
+            )
+        };
+        for _ in 0..5 {
+            assert_eq!(send(router, code(wrong)).await.0, StatusCode::BAD_REQUEST);
+        }
+        // Past the tries a code allows, even the right one is refused: too many.
+        let (status, _, page) = send(router, code(&right)).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{page}");
+        assert!(page.contains("Too many wrong codes"), "{page}");
+        let resend = || post_form(&format!("/status/{}/resend", mine.id), "", Some(&mine.cookie));
+        assert_eq!(send(router, resend()).await.0, StatusCode::OK);
+        shop.app.deliver_pending().await.unwrap();
+        let (status, _, page) = send(router, code(&last_code(shop.outbox.path()))).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert!(page.contains("We have confirmed it is you"), "{page}");
+        // A code for a request past verification is a conflict with where it stands,
+        // not a malformed form.
+        let (status, _, page) = send(router, resend()).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{page}");
+        assert!(page.contains("needs no code"), "{page}");
+    }
+);
+
+store_test!(one_click_on_the_preferences_page_records_all_its_choices_or_none, |t| async move {
+    let (app, router, _dir) = site(&t, "shop.yaml").await;
+    // The page's opt-out: the three records, written together.
+    let (_, headers, _) = send(&router, get("/preferences").body(Body::empty()).unwrap()).await;
+    let device = headers.get("set-cookie").unwrap().to_str().unwrap();
+    let device = device.split(';').next().unwrap().to_owned();
+    let browser =
+        ombud_app::choices::ChoiceSubject::device(device.split('=').nth(1).unwrap()).unwrap();
+    let (status, _, page) = send(
+        &router,
+        Request::post("/preferences")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin")
+            .header("cookie", &device)
+            .body(Body::from("action=opt_out"))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Opted out"), "{page}");
+    let history = app.consent_history(&browser, &Actor::Cli).await.unwrap();
+    let opt_outs: Vec<_> = history.iter().filter(|e| e.choice.starts_with("opt_out")).collect();
+    assert_eq!(opt_outs.len(), 3, "{history:?}");
+    assert!(opt_outs.iter().all(|e| e.at_ms == opt_outs[0].at_ms), "one transaction");
+
+    // A batch whose second record is refused keeps none of them: a child under 13
+    // cannot consent for themself, and the opt-out before it in the
+    // same batch is not kept either.
+    use ombud_app::choices::{LedgerChoice, NewChoice};
+    use ombud_policy::decide::{AgeBand, Choice, Source};
+    let child = ombud_app::choices::ChoiceSubject::device("child-browser").unwrap();
+    let choice = |choice: LedgerChoice, source: Source| NewChoice {
+        subject: child.clone(),
+        choice,
+        source,
+        notice_version: Some("2026-01".to_owned()),
+    };
+    app.record_choice(
+        choice(LedgerChoice::Age(AgeBand::Under13), Source::Staff),
+        &Actor::Staff("s1".into()),
+    )
+    .await
+    .unwrap();
+    let refused = app
+        .record_choices(
+            &[
+                choice(LedgerChoice::Decision(Choice::LimitSensitive), Source::Form),
+                choice(
+                    LedgerChoice::Decision(Choice::Consent {
+                        purpose: "newsletter".to_owned(),
+                        by_parent: false,
+                    }),
+                    Source::Form,
+                ),
+            ],
+            &Actor::Subject,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, ombud_app::AppError::Forbidden(_)), "{refused}");
+    let history = app.consent_history(&child, &Actor::Cli).await.unwrap();
+    let codes: Vec<&str> = history.iter().map(|e| e.choice.as_str()).collect();
+    assert_eq!(codes, ["age"], "nothing of the refused batch was kept");
+    // An age goes on its own: the choices after it would be checked without it.
+    let mixed = app
+        .record_choices(
+            &[
+                choice(LedgerChoice::Age(AgeBand::Adult), Source::Staff),
+                choice(LedgerChoice::Decision(Choice::LimitSensitive), Source::Staff),
+            ],
+            &Actor::Staff("s1".into()),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(mixed, ombud_app::AppError::Invalid(_)), "{mixed}");
+});

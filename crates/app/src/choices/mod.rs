@@ -158,7 +158,7 @@ impl App {
 
     /// Checks a choice against the program (its purpose or list exists) and the law
     /// (what a signal, or a child, can choose).
-    fn check_choice(&self, new: &NewChoice) -> Result<(), AppError> {
+    pub(crate) fn check_choice(&self, new: &NewChoice) -> Result<(), AppError> {
         let program = self.choices()?.program();
         if let Some(version) = &new.notice_version
             && (version.is_empty() || version.len() > limits::ID_BYTES_MAX)
@@ -264,7 +264,7 @@ impl App {
     /// Appends one record (and its audit event) in `tx`, after the checks that need the
     /// subject's standing state: a child under 13 cannot consent or opt in for
     /// themself.
-    async fn append(
+    pub(crate) async fn append(
         &self,
         tx: &mut Tx,
         new: &NewChoice,

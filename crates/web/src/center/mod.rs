@@ -8,6 +8,9 @@
 //! leads to and in an `HttpOnly; Secure; SameSite=Strict` cookie scoped to that
 //! request's path; every status route checks it in constant time, and an unknown id, a
 //! missing key and another person's key all get the same 404 (docs/privacy-center.md).
+//! The address travels (history, bookmarks, proxy logs), so it opens only the status
+//! and the code forms; the download needs the cookie, which only the browser that made
+//! the request holds.
 //!
 //! Every page honors the browser's privacy signals first and says "Opt-Out Request
 //! Honored" while GPC is on (R-117, R-124); every POST checks that it comes from the
@@ -21,6 +24,7 @@ mod status;
 use axum::http::header::{CACHE_CONTROL, COOKIE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
+use ombud_app::AppError;
 use ombud_core::Law;
 
 pub(crate) use self::preferences::{preferences, preferences_page};
@@ -74,6 +78,34 @@ pub(crate) fn message(
         escape(text)
     );
     html(site, code, title, banner, &body, Vec::new())
+}
+
+/// The HTTP status of an app error on a page: what went wrong, not "try again" for
+/// everything (503 is for a dependency that is down, and only that).
+pub(crate) fn status_of(error: &AppError) -> StatusCode {
+    match error {
+        AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::Conflict(_) => StatusCode::CONFLICT,
+        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        // Internal, and whatever the app adds later: a fault of ours.
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// An app message (lower case, no full stop: it is written to be quoted) as a sentence
+/// on a page.
+pub(crate) fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    let mut out: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    };
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
 }
 
 /// The refusal of a form posted from another site.

@@ -1,7 +1,8 @@
 //! This browser's privacy preferences (`GET/POST /preferences`): its standing choices
 //! — the opt-out of sale and sharing, the limit on sensitive information, consent to
 //! the purposes that rest on consent — and the change of each through
-//! `App::record_choice` (source: the form, with the notice version shown beside it).
+//! `App::record_choices` (source: the form, with the notice version shown beside it;
+//! the records of one click in one transaction).
 //!
 //! The subject is the browser (its `ombud_device` cookie), never a person: a person's
 //! subscriptions belong to their email address, and changing them needs proof of that
@@ -27,7 +28,7 @@ use ombud_policy::decide::{Choice, ConsentState, PurposeConsent, Source};
 use ombud_policy::gpc::gpc_signal;
 use serde::Deserialize;
 
-use super::{browser_id, cross_site, html, message};
+use super::{browser_id, cross_site, html, message, sentence, status_of};
 use crate::Site;
 use crate::choices::same_origin;
 use crate::html::escape;
@@ -193,10 +194,10 @@ pub(crate) async fn preferences_page(
             Err(e) => {
                 return message(
                     &site,
-                    StatusCode::SERVICE_UNAVAILABLE,
+                    status_of(&e),
                     TITLE,
                     banner,
-                    &format!("{e}. Please try again."),
+                    &format!("{} Please try again.", sentence(&e.to_string())),
                 );
             }
         },
@@ -288,31 +289,29 @@ pub(crate) async fn preferences(
             "Done: your consent is withdrawn.",
         ),
     };
-    for choice in choices {
-        let new = NewChoice {
+    // One click, one transaction: the opt-out's three records are all kept or none,
+    // never a half state under a page that says "Not opted out".
+    let news: Vec<NewChoice> = choices
+        .into_iter()
+        .map(|choice| NewChoice {
             subject: browser.clone(),
             choice,
             source: Source::Form,
             notice_version: Some(site.program.notice.version.clone()),
-        };
-        if let Err(e) = site.app.record_choice(new, &Actor::Subject).await {
-            let code = match e {
-                ombud_app::AppError::Invalid(_) => StatusCode::BAD_REQUEST,
-                ombud_app::AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-                _ => StatusCode::SERVICE_UNAVAILABLE,
-            };
-            return message(&site, code, TITLE, banner, &format!("{e}."));
-        }
+        })
+        .collect();
+    if let Err(e) = site.app.record_choices(&news, &Actor::Subject).await {
+        return message(&site, status_of(&e), TITLE, banner, &sentence(&e.to_string()));
     }
     let state = match state_of(&site, &browser).await {
         Ok(state) => state,
         Err(e) => {
             return message(
                 &site,
-                StatusCode::SERVICE_UNAVAILABLE,
+                status_of(&e),
                 TITLE,
                 banner,
-                &format!("{e}. Please try again."),
+                &format!("{} Please try again.", sentence(&e.to_string())),
             );
         }
     };

@@ -4,7 +4,8 @@
 //! the same multipart form. The request goes through `App::submit` (channel web form,
 //! actor the subject); when it needs verification and the program offers email codes,
 //! the code is sent at once. The form leads to the request's status page, with the
-//! owner key in its address and in a cookie (the only time it is given).
+//! owner key in its address and in a cookie (the only time it is given); only the
+//! cookie, which stays in this browser, opens the download.
 
 use std::sync::Arc;
 
@@ -21,7 +22,7 @@ use ombud_core::{AgentProof, ChannelKind, Law, Reference as _, RequestType, Veri
 use ombud_store::requests::{AgentContact, Subject};
 use serde::Deserialize;
 
-use super::{cross_site, html, message, owner_cookie, residence};
+use super::{cross_site, html, message, owner_cookie, residence, sentence, status_of};
 use crate::Site;
 use crate::choices::same_origin;
 use crate::html::escape;
@@ -545,16 +546,24 @@ pub(crate) async fn submit(
         Err(ombud_app::AppError::Invalid(text)) => {
             return again(
                 StatusCode::BAD_REQUEST,
-                &format!("{}. Correct it and send the form again.", capitalized(&text)),
+                &format!("{} Correct it and send the form again.", sentence(&text)),
             );
         }
         Err(e) => {
+            // Only a dependency that is down is worth retrying as is; the rest say
+            // what is wrong with their own status.
+            let code = status_of(&e);
+            let next = if code == StatusCode::SERVICE_UNAVAILABLE {
+                " Nothing was stored; please try again in a moment."
+            } else {
+                " Nothing was stored."
+            };
             return message(
                 &site,
-                StatusCode::SERVICE_UNAVAILABLE,
+                code,
                 title,
                 banner,
-                &format!("{e}. Nothing was stored; please try again."),
+                &format!("{}{next}", sentence(&e.to_string())),
             );
         }
     };
@@ -581,7 +590,9 @@ pub(crate) async fn submit(
     let key = site.app.owner_key(id);
     cookies.push(owner_cookie(&id.to_string(), &key));
     // 303: the browser fetches the status page with GET, so reloading it does not
-    // send the form again. The key is in the address this once, to be bookmarked.
+    // send the form again. The key is in the address this once, to be bookmarked; it
+    // opens the status, not the data: the download needs the cookie set here, so it
+    // works only in this browser.
     let mut location = format!("/status/{id}?key={key}&new=1");
     if !note.is_empty() {
         location.push_str(&format!("&note={note}"));
@@ -598,14 +609,6 @@ pub(crate) async fn submit(
         response.headers_mut().insert(LOCATION, value);
     }
     response
-}
-
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 #[cfg(test)]

@@ -4,11 +4,19 @@
 //! `App::owner_package_link`, served by `GET /package/{token}` through
 //! `App::open_package_link`, which audits the download).
 //!
-//! Every route here first finds the owner key — from the address (`?key=` or the
-//! form's hidden field) or from the request's own cookie — and checks it in constant
-//! time; without the right key the answer is the site's ordinary 404, the same as for
-//! an id that does not exist. The page shows what the request is and where it stands,
-//! never a name, an address or any value of the person's.
+//! The status page and its code forms first find the owner key — from the address
+//! (`?key=` or the form's hidden field) or from the request's own cookie — and check it
+//! in constant time; without the right key the answer is the site's ordinary 404, the
+//! same as for an id that does not exist. The page shows what the request is and where
+//! it stands, never a name, an address or any value of the person's.
+//!
+//! The address is not enough for the data: it is kept in histories, bookmarks and
+//! proxy logs, and may be shared. Minting a download link takes the owner **cookie**
+//! (`HttpOnly`, `SameSite=Strict`, scoped to the request's path), which only the
+//! browser that made the request holds (or one where the emailed code was entered),
+//! on a POST that shows it comes from the privacy center (`Sec-Fetch-Site` or
+//! `Origin`, not merely the absence of both); the key from the address or a form is
+//! never looked at there.
 
 use std::sync::Arc;
 
@@ -26,7 +34,7 @@ use ombud_core::verification::Level;
 use ombud_core::{Reference as _, VerificationMethod};
 use serde::Deserialize;
 
-use super::{cross_site, html, message, owner_cookie, owner_cookies};
+use super::{cross_site, html, message, owner_cookie, owner_cookies, sentence, status_of};
 use crate::Site;
 use crate::choices::same_origin;
 use crate::html::escape;
@@ -35,14 +43,52 @@ use crate::pages::{not_found_page, signals};
 /// The hex characters of a download token (32 random bytes).
 const PACKAGE_TOKEN_CHARS: usize = 64;
 
-/// The owner of `id_text`, by the key given or the cookies sent: the id and the key
-/// that checked out, or `None` (answered as not found).
-fn owner(site: &Site, id_text: &str, given: &str, headers: &HeaderMap) -> Option<(Id, String)> {
+/// Who opened a request's page, and with what.
+struct Owner {
+    id: Id,
+    /// The key that checked out.
+    key: String,
+    /// It came from the address or a form (and so goes on in the code forms); a key
+    /// from the cookie is never written into a page.
+    by_address: bool,
+    /// This browser sent the owner cookie: the download works here.
+    cookie: bool,
+}
+
+/// The owner of `id_text`, by the key given or the cookies sent; `None` is answered as
+/// not found.
+fn owner(site: &Site, id_text: &str, given: &str, headers: &HeaderMap) -> Option<Owner> {
     let id = Id::parse(id_text)?;
+    let held = held_key(site, id, headers);
     let given = given.trim();
-    let candidates =
-        std::iter::once(given.to_owned()).filter(|k| !k.is_empty()).chain(owner_cookies(headers));
-    candidates.into_iter().find(|key| site.app.is_owner(id, key)).map(|key| (id, key))
+    if !given.is_empty() && site.app.is_owner(id, given) {
+        return Some(Owner { id, key: given.to_owned(), by_address: true, cookie: held.is_some() });
+    }
+    held.map(|key| Owner { id, key, by_address: false, cookie: true })
+}
+
+/// The owner key of `id` among the cookies this browser sent.
+fn held_key(site: &Site, id: Id, headers: &HeaderMap) -> Option<String> {
+    owner_cookies(headers).into_iter().find(|key| site.app.is_owner(id, key))
+}
+
+/// Whether a POST shows it comes from the privacy center: `same_origin`, and with a
+/// `Sec-Fetch-Site` or `Origin` header to show it (every browser sends one on a form
+/// post). `same_origin` lets a client with neither through, which is right for forms
+/// that only record what the sender says, not for handing out a person's data.
+fn shown_same_origin(headers: &HeaderMap) -> bool {
+    (headers.contains_key("sec-fetch-site") || headers.contains_key("origin"))
+        && same_origin(headers)
+}
+
+/// Whether the browser may hold the owner cookie without having sent it: a
+/// `SameSite=Strict` cookie is not sent on a navigation from another site (a link in
+/// webmail), nor told apart when the browser does not say where it came from.
+fn cookie_withheld(headers: &HeaderMap) -> bool {
+    !matches!(
+        headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()),
+        Some("same-origin" | "same-site" | "none")
+    )
 }
 
 /// The query of the status page.
@@ -115,11 +161,41 @@ enum Flash {
     Error(String),
 }
 
+/// How the status page offers the download.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Download {
+    /// This browser sent the owner cookie.
+    Here,
+    /// No cookie came, but the browser may hold one it did not send (a link from
+    /// another site): the button is offered with the plain rule beside it.
+    Maybe,
+    /// No cookie: only the plain rule.
+    Elsewhere,
+}
+
+impl Download {
+    fn of(owner: &Owner, headers: &HeaderMap) -> Download {
+        if owner.cookie {
+            Download::Here
+        } else if cookie_withheld(headers) {
+            Download::Maybe
+        } else {
+            Download::Elsewhere
+        }
+    }
+}
+
+/// The page's parts that depend on who asked: the owner, and how the download works.
+struct Asker<'a> {
+    owner: &'a Owner,
+    download: Download,
+}
+
 fn render(
     site: &Site,
     code: StatusCode,
     view: &OwnerView,
-    key: &str,
+    asker: &Asker<'_>,
     banner: Option<&str>,
     flash: Option<Flash>,
     cookies: Vec<String>,
@@ -152,7 +228,13 @@ fn render(
         escape(now),
         escape(next),
     ));
-    let hidden = format!("<input type=\"hidden\" name=\"key\" value=\"{}\">", escape(key));
+    // The key goes on in the code forms only when it came from the address: one from
+    // the cookie stays in the cookie (the form posts carry it).
+    let hidden = if asker.owner.by_address {
+        format!("<input type=\"hidden\" name=\"key\" value=\"{}\">", escape(&asker.owner.key))
+    } else {
+        String::new()
+    };
     if takes_code(site, view) {
         body.push_str(&format!(
             "<h2>Confirm it is you</h2><form method=\"post\" action=\"/status/{id}/code\">{hidden}<p><label for=\"code\">The code from our email</label><br><input id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" maxlength=\"16\" required></p><p><button type=\"submit\">Confirm</button></p></form>\
@@ -160,31 +242,52 @@ fn render(
         ));
     }
     if view.package_ready {
-        body.push_str(&format!(
-            "<h2>Your data</h2><form method=\"post\" action=\"/status/{id}/download\">{hidden}<p><button type=\"submit\">Download your data</button></p></form><p>The file is a zip archive. The download link works for a few minutes; come back here for a new one.</p>"
-        ));
+        // Never the key in this form: the download takes the cookie only.
+        let button = format!(
+            "<form method=\"post\" action=\"/status/{id}/download\"><p><button type=\"submit\">Download your data</button></p></form>"
+        );
+        body.push_str("<h2>Your data</h2>");
+        match asker.download {
+            Download::Here => body.push_str(&format!(
+                "{button}<p>The file is a zip archive. The download link works for a few minutes; come back here for a new one.</p>"
+            )),
+            Download::Maybe => body.push_str(&format!(
+                "<p>Your data is ready. It can be downloaded only in the browser you made the request from: that browser keeps a key for it, and the address of this page is not enough. If this is that browser, the button works.</p>{button}"
+            )),
+            Download::Elsewhere => body.push_str(
+                "<p>Your data is ready, but this browser cannot download it. The download works only in the browser you made the request from: that browser keeps a key for it, and the address of this page is not enough. Open this page in that browser.</p>",
+            ),
+        }
     }
-    body.push_str("<p>Keep the address of this page, or use the link in our emails, to come back. Anyone with this address can see where your request stands, but not your data.</p><p><a href=\"/\">The privacy center</a></p>");
+    body.push_str("<p>Keep the address of this page to come back. Anyone with this address can see where your request stands and ask for a code to be sent to your email address; your data can be downloaded only in the browser you made the request from.</p><p><a href=\"/\">The privacy center</a></p>");
     html(site, code, "Your request", banner, &body, cookies)
 }
 
 /// The view of the owner's request, or the response that refuses.
 async fn view_or_refuse(
     site: &Site,
-    id: Id,
-    key: &str,
+    owner: &Owner,
     banner: Option<&str>,
 ) -> Result<OwnerView, Response> {
-    match site.app.owner_view(id, key).await {
+    match site.app.owner_view(owner.id, &owner.key).await {
         Ok(view) => Ok(view),
         Err(AppError::NotFound(_)) => Err(not_found_page(site)),
         Err(e) => Err(message(
             site,
-            StatusCode::SERVICE_UNAVAILABLE,
+            status_of(&e),
             "Your request",
             banner,
-            &format!("{e}. Please try again in a moment."),
+            &format!("{} Please try again in a moment.", sentence(&e.to_string())),
         )),
+    }
+}
+
+/// The status of a refused code or code request: the app's limits on codes (R-045)
+/// are "too many", so 429; the rest as the app says.
+fn code_status(error: &AppError) -> StatusCode {
+    match error {
+        AppError::Forbidden(_) => StatusCode::TOO_MANY_REQUESTS,
+        other => status_of(other),
     }
 }
 
@@ -195,16 +298,14 @@ pub(crate) async fn status(
     Query(query): Query<StatusQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let Some((id, key)) = owner(&site, &id_text, &query.key, &headers) else {
+    let Some(owner) = owner(&site, &id_text, &query.key, &headers) else {
         return not_found_page(&site);
     };
     let (banner, cookie) = signals(&site, &headers).await;
-    let mut cookies: Vec<String> = cookie.into_iter().collect();
-    // Opened from a link (an email, a bookmark): remember the key in this browser too.
-    if !query.key.is_empty() {
-        cookies.push(owner_cookie(&id.to_string(), &key));
-    }
-    let view = match view_or_refuse(&site, id, &key, banner).await {
+    // The address alone never sets the owner cookie: whoever holds a copy of it would
+    // get the download with it.
+    let cookies: Vec<String> = cookie.into_iter().collect();
+    let view = match view_or_refuse(&site, &owner, banner).await {
         Ok(view) => view,
         Err(response) => return response,
     };
@@ -215,10 +316,13 @@ pub(crate) async fn status(
         ("1", _) => Some(Flash::Said("Your request is stored. Keep the address of this page to come back.".to_owned())),
         _ => None,
     };
-    render(&site, StatusCode::OK, &view, &key, banner, flash, cookies)
+    let asker = Asker { owner: &owner, download: Download::of(&owner, &headers) };
+    render(&site, StatusCode::OK, &view, &asker, banner, flash, cookies)
 }
 
-/// `POST /status/{id}/code`: checks the code.
+/// `POST /status/{id}/code`: checks the code. A right code was read from the email
+/// sent to the address on the request, here: this browser gets the owner cookie (the
+/// download's key), as the one that made the request has it.
 pub(crate) async fn verify(
     State(site): State<Arc<Site>>,
     Path(id_text): Path<String>,
@@ -228,17 +332,23 @@ pub(crate) async fn verify(
     if !same_origin(&headers) {
         return cross_site(&site, "Your request");
     }
-    let Some((id, key)) = owner(&site, &id_text, &form.key, &headers) else {
+    let Some(mut owner) = owner(&site, &id_text, &form.key, &headers) else {
         return not_found_page(&site);
     };
     let (banner, cookie) = signals(&site, &headers).await;
+    let mut cookies: Vec<String> = cookie.into_iter().collect();
     let (code, flash) = if form.code.len() > 16 {
         (
             StatusCode::BAD_REQUEST,
             Flash::Error("The code is six digits; copy it from our email.".to_owned()),
         )
     } else {
-        match site.app.check_code(id, &form.code, &Actor::Subject).await {
+        let checked = site.app.check_code(owner.id, &form.code, &Actor::Subject).await;
+        if checked.is_ok() && !owner.cookie {
+            cookies.push(owner_cookie(&owner.id.to_string(), &owner.key));
+            owner.cookie = true;
+        }
+        match checked {
             Ok(VerificationOutcome::Verified { .. }) => {
                 (StatusCode::OK, Flash::Said("Thank you: it is confirmed that it is you.".to_owned()))
             }
@@ -250,18 +360,23 @@ pub(crate) async fn verify(
                 StatusCode::OK,
                 Flash::Said("Your email address is confirmed. We need more to confirm it is you; we will contact you.".to_owned()),
             ),
-            Err(AppError::Invalid(text) | AppError::Forbidden(text) | AppError::Conflict(text)) => {
-                (StatusCode::BAD_REQUEST, Flash::Error(sentence(&text)))
-            }
             Err(AppError::NotFound(_)) => return not_found_page(&site),
-            Err(e) => (StatusCode::SERVICE_UNAVAILABLE, Flash::Error(format!("{}. Please try again.", sentence(&e.to_string())))),
+            Err(e @ (AppError::Invalid(_) | AppError::Forbidden(_) | AppError::Conflict(_))) => {
+                (code_status(&e), Flash::Error(sentence(&e.to_string())))
+            }
+            Err(e) => (
+                status_of(&e),
+                Flash::Error(format!("{} Please try again.", sentence(&e.to_string()))),
+            ),
         }
     };
-    let view = match view_or_refuse(&site, id, &key, banner).await {
+    let view = match view_or_refuse(&site, &owner, banner).await {
         Ok(view) => view,
         Err(response) => return response,
     };
-    render(&site, code, &view, &key, banner, Some(flash), cookie.into_iter().collect())
+    // A POST from this page carries the cookie whenever the browser holds it.
+    let download = if owner.cookie { Download::Here } else { Download::Elsewhere };
+    render(&site, code, &view, &Asker { owner: &owner, download }, banner, Some(flash), cookies)
 }
 
 /// `POST /status/{id}/resend`: a new code.
@@ -274,48 +389,58 @@ pub(crate) async fn resend(
     if !same_origin(&headers) {
         return cross_site(&site, "Your request");
     }
-    let Some((id, key)) = owner(&site, &id_text, &form.key, &headers) else {
+    let Some(owner) = owner(&site, &id_text, &form.key, &headers) else {
         return not_found_page(&site);
     };
     let (banner, cookie) = signals(&site, &headers).await;
-    let (code, flash) = match site.app.send_code(id, &Actor::Subject).await {
+    let (code, flash) = match site.app.send_code(owner.id, &Actor::Subject).await {
         Ok(_) => {
             crate::api::deliver_soon(&site);
             (
-            StatusCode::OK,
-            Flash::Said("A new code is on its way to your email address; it works for 30 minutes, and earlier codes no longer work.".to_owned()),
-        )
-        }
-        Err(AppError::Invalid(text) | AppError::Forbidden(text) | AppError::Conflict(text)) => {
-            (StatusCode::BAD_REQUEST, Flash::Error(sentence(&text)))
+                StatusCode::OK,
+                Flash::Said("A new code is on its way to your email address; it works for 30 minutes, and earlier codes no longer work.".to_owned()),
+            )
         }
         Err(AppError::NotFound(_)) => return not_found_page(&site),
-        Err(e) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Flash::Error(format!("{}. Please try again.", sentence(&e.to_string()))),
-        ),
+        Err(e @ (AppError::Invalid(_) | AppError::Forbidden(_) | AppError::Conflict(_))) => {
+            (code_status(&e), Flash::Error(sentence(&e.to_string())))
+        }
+        Err(e) => {
+            (status_of(&e), Flash::Error(format!("{} Please try again.", sentence(&e.to_string()))))
+        }
     };
-    let view = match view_or_refuse(&site, id, &key, banner).await {
+    let view = match view_or_refuse(&site, &owner, banner).await {
         Ok(view) => view,
         Err(response) => return response,
     };
-    render(&site, code, &view, &key, banner, Some(flash), cookie.into_iter().collect())
+    let download = if owner.cookie { Download::Here } else { Download::Elsewhere };
+    let asker = Asker { owner: &owner, download };
+    render(&site, code, &view, &asker, banner, Some(flash), cookie.into_iter().collect())
 }
 
-/// `POST /status/{id}/download`: a fresh link to the package, followed at once.
+/// `POST /status/{id}/download`: a fresh link to the package, followed at once. Only
+/// with the owner cookie, on a POST shown to come from the privacy center; a key in
+/// the address or the form is not looked at.
 pub(crate) async fn download(
     State(site): State<Arc<Site>>,
     Path(id_text): Path<String>,
     headers: HeaderMap,
-    Form(form): Form<OwnerForm>,
 ) -> Response {
-    if !same_origin(&headers) {
+    if !shown_same_origin(&headers) {
         return cross_site(&site, "Your request");
     }
-    let Some((id, key)) = owner(&site, &id_text, &form.key, &headers) else {
-        return not_found_page(&site);
-    };
+    let held = Id::parse(&id_text).and_then(|id| Some((id, held_key(&site, id, &headers)?)));
     let (banner, _) = signals(&site, &headers).await;
+    let Some((id, key)) = held else {
+        // The same answer whether the request exists or not: it tells nothing.
+        return message(
+            &site,
+            StatusCode::FORBIDDEN,
+            "Your data",
+            banner,
+            "This browser cannot download the data of this request. The download works only in the browser the request was made from, which keeps a key for it; the address of the status page is not enough. Open the status page in that browser.",
+        );
+    };
     match site.app.owner_package_link(id, &key).await {
         Ok(token) => {
             let mut response = StatusCode::SEE_OTHER.into_response();
@@ -327,8 +452,9 @@ pub(crate) async fn download(
             headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
             response
         }
-        Err(AppError::NotFound(text)) if site.app.is_owner(id, &key) => {
-            let view = match view_or_refuse(&site, id, &key, banner).await {
+        Err(AppError::NotFound(text)) => {
+            let owner = Owner { id, key, by_address: false, cookie: true };
+            let view = match view_or_refuse(&site, &owner, banner).await {
                 Ok(view) => view,
                 Err(response) => return response,
             };
@@ -336,19 +462,18 @@ pub(crate) async fn download(
                 &site,
                 StatusCode::NOT_FOUND,
                 &view,
-                &key,
+                &Asker { owner: &owner, download: Download::Here },
                 banner,
                 Some(Flash::Error(sentence(&text))),
                 Vec::new(),
             )
         }
-        Err(AppError::NotFound(_)) => not_found_page(&site),
         Err(e) => message(
             &site,
-            StatusCode::SERVICE_UNAVAILABLE,
+            status_of(&e),
             "Your request",
             banner,
-            &format!("{}. Please try again.", sentence(&e.to_string())),
+            &format!("{} Please try again.", sentence(&e.to_string())),
         ),
     }
 }
@@ -378,23 +503,10 @@ pub(crate) async fn package(State(site): State<Arc<Site>>, Path(token): Path<Str
         Err(AppError::NotFound(_)) => not_found_page(&site),
         Err(e) => message(
             &site,
-            StatusCode::SERVICE_UNAVAILABLE,
+            status_of(&e),
             "Your data",
             None,
-            &format!("{}. Please try again.", sentence(&e.to_string())),
+            &format!("{} Please try again.", sentence(&e.to_string())),
         ),
     }
-}
-
-/// An app message as a sentence on a page.
-fn sentence(text: &str) -> String {
-    let mut chars = text.chars();
-    let mut out: String = match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    };
-    if !out.ends_with('.') {
-        out.push('.');
-    }
-    out
 }
