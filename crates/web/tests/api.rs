@@ -224,8 +224,19 @@ store_test!(scopes_are_enforced_and_a_revoked_token_stops_at_once, |t| async mov
 
     // Revoked: the next call is refused.
     assert!(app.revoke_api_token(writer_id, &Actor::Cli).await.unwrap());
-    let (status, _, body) = send(&router, call("/v1/requests", &writer, Some(submission))).await;
-    assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (status, _, revoked) = send(&router, call("/v1/requests", &writer, Some(submission))).await;
+    assert_error(status, &revoked, StatusCode::FORBIDDEN, "forbidden");
+
+    // Missing, malformed, unknown, revoked, or valid without the scope: one answer, word
+    // for word, so a caller learns nothing about which tokens exist (docs/api.md). It
+    // names the scope the route needs, which the document publishes anyway.
+    let unknown = format!("ombud_{}", "A".repeat(43));
+    for bearer in ["", "nope", unknown.as_str(), decide.as_str(), reader.as_str()] {
+        let (status, _, body) = send(&router, call("/v1/requests", bearer, Some(submission))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(body, revoked, "the same refusal for {bearer:?}");
+    }
+    assert!(revoked.contains("requests:write"), "{revoked}");
 });
 
 store_test!(

@@ -146,9 +146,7 @@ pub(crate) async fn principal(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-    let principal = site.app.authenticate(token.trim()).await?;
-    principal.require(scope)?;
-    Ok(principal)
+    site.app.authorize(token.trim(), scope).await
 }
 
 /// A JSON body into `T`; unknown fields are refused by `T`'s `deny_unknown_fields`.
