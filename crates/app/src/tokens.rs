@@ -72,15 +72,14 @@ pub struct ApiPrincipal {
     pub scopes: Vec<Scope>,
 }
 
-impl ApiPrincipal {
-    /// Refuses a call outside the token's scopes.
-    pub fn require(&self, scope: Scope) -> Result<(), AppError> {
-        if self.scopes.contains(&scope) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden(format!("this token does not have the scope {}", scope.id())))
-        }
-    }
+/// The one refusal of a call whose token cannot make it: missing, malformed, unknown,
+/// revoked or without the scope all read the same, so a caller learns nothing about which
+/// tokens exist. It names the scope the call needs, which is public (docs/api.md).
+fn refused(scope: Scope) -> AppError {
+    AppError::Forbidden(format!(
+        "this call needs an API token with the scope {}; the token given is missing, unknown, revoked or without that scope",
+        scope.id()
+    ))
 }
 
 /// The prefix of every token: recognizable to secret scanners and in a log a person
@@ -137,22 +136,25 @@ impl App {
         Ok((id, Sensitive::new(token)))
     }
 
-    /// Checks a bearer token. Every failure is the same `Forbidden`, so a caller learns
-    /// nothing about which tokens exist.
-    pub async fn authenticate(&self, token: &str) -> Result<ApiPrincipal, AppError> {
-        let refused =
-            || AppError::Forbidden("the API token is missing, unknown or revoked".to_owned());
+    /// Checks a bearer token for a call that needs `scope`. Every failure is the same
+    /// `Forbidden`, with the same message, so a caller learns nothing about which tokens
+    /// exist or what a token it holds may do beyond this call.
+    pub async fn authorize(&self, token: &str, scope: Scope) -> Result<ApiPrincipal, AppError> {
         if !token.starts_with(TOKEN_PREFIX) || token.len() > TOKEN_CHARS_MAX {
-            return Err(refused());
+            return Err(refused(scope));
         }
         let mut tx = self.store().read().await?;
         let mac = tx.api_token_mac(token);
         let found = tx.api_token_by_mac(&mac).await?;
         drop(tx);
         let Some(found) = found.filter(|t| t.revoked_at_ms.is_none()) else {
-            return Err(refused());
+            return Err(refused(scope));
         };
-        let scopes = found.scopes.split(' ').filter_map(|s| Scope::parse(s).ok()).collect();
+        let scopes: Vec<Scope> =
+            found.scopes.split(' ').filter_map(|s| Scope::parse(s).ok()).collect();
+        if !scopes.contains(&scope) {
+            return Err(refused(scope));
+        }
         Ok(ApiPrincipal { id: found.id, scopes })
     }
 

@@ -2,8 +2,9 @@
 //! store: a company system submits a request, reads its status, has a code sent and
 //! checks the code the person read from their email (the outbox); scopes are enforced
 //! and a revoked token stops at once; an unknown request is 404; every error has the
-//! stable shape and never repeats personal data; the §7101 records and §7102 metrics
-//! come back (R-190); answers match the OpenAPI document, and the committed copy of the
+//! stable shape and never repeats what was sent, whatever the field, route or position;
+//! every refused token gets the same 403; the §7101 records and §7102 metrics come back
+//! (R-190), a week at a time; answers match the OpenAPI document, and the committed copy of the
 //! document (docs/openapi.json) is the one the code generates.
 
 // Helpers outside #[test] functions unwrap too: a failed set-up is a failed test.
@@ -224,8 +225,19 @@ store_test!(scopes_are_enforced_and_a_revoked_token_stops_at_once, |t| async mov
 
     // Revoked: the next call is refused.
     assert!(app.revoke_api_token(writer_id, &Actor::Cli).await.unwrap());
-    let (status, _, body) = send(&router, call("/v1/requests", &writer, Some(submission))).await;
-    assert_error(status, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (status, _, revoked) = send(&router, call("/v1/requests", &writer, Some(submission))).await;
+    assert_error(status, &revoked, StatusCode::FORBIDDEN, "forbidden");
+
+    // Missing, malformed, unknown, revoked, or valid without the scope: one answer, word
+    // for word, so a caller learns nothing about which tokens exist (docs/api.md). It
+    // names the scope the route needs, which the document publishes anyway.
+    let unknown = format!("ombud_{}", "A".repeat(43));
+    for bearer in ["", "nope", unknown.as_str(), decide.as_str(), reader.as_str()] {
+        let (status, _, body) = send(&router, call("/v1/requests", bearer, Some(submission))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(body, revoked, "the same refusal for {bearer:?}");
+    }
+    assert!(revoked.contains("requests:write"), "{revoked}");
 });
 
 store_test!(
@@ -321,6 +333,162 @@ store_test!(
     }
 );
 
+/// Values that look like personal data: an email address, a name with escaped quotes
+/// (serde's Debug quoting once cut such a value short), a phone number.
+const SECRETS: [&str; 3] = ["jane.roe@example.com", "Jane \"Q\" Roe", "+1 202 555 0100"];
+
+/// `body` repeats none of [`SECRETS`], in part or in any quoting.
+fn repeats_nothing(route: &str, sent: &str, body: &str) {
+    for part in ["jane.roe", "Roe", "0100"] {
+        assert!(!body.contains(part), "{route} repeated {part:?} of {sent}: {body}");
+    }
+}
+
+/// `base` with each field in turn set to each secret, to a list holding it, and with the
+/// secret as the name of an extra field; then broken JSON around it.
+fn bodies_with_secrets(base: &Value) -> Vec<String> {
+    let mut bodies = Vec::new();
+    for secret in SECRETS {
+        for field in base.as_object().unwrap().keys() {
+            let mut object = serde_json::Map::new();
+            object.insert(secret.to_owned(), Value::from(1));
+            for value in [Value::from(secret), serde_json::json!([secret]), Value::Object(object)] {
+                let mut body = base.clone();
+                body[field] = value;
+                bodies.push(body.to_string());
+            }
+        }
+        let mut body = base.clone();
+        body[secret] = Value::from(1);
+        bodies.push(body.to_string());
+        // A name made to look like the end of serde's message.
+        body[format!("a`{secret}`, expected `law`")] = Value::from(1);
+        bodies.push(body.to_string());
+        let quoted = Value::from(secret).to_string();
+        bodies.push(format!("{{{quoted}"));
+        bodies.push(format!("{{{quoted}:"));
+        bodies.push(format!("{base} {quoted}"));
+        bodies.push(format!("[{quoted}]"));
+    }
+    bodies
+}
+
+/// `text` as one URL path segment or query value.
+fn encoded(text: &str) -> String {
+    text.bytes()
+        .map(
+            |b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            },
+        )
+        .collect()
+}
+
+store_test!(no_v1_route_repeats_what_was_sent_in_any_field_or_position, |t| async move {
+    let (app, router, _outbox) = site(&t, "saas.yaml").await;
+    let (_, bearer) = token(&app, &Scope::ALL).await;
+    let submission = r#"{"type":"delete","law":"gdpr","email":"ada@example.com"}"#;
+    let (status, _, body) = send(&router, call("/v1/requests", &bearer, Some(submission))).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = json(&body)["id"].as_str().unwrap().to_owned();
+
+    let question = serde_json::json!({
+        "subject": "email:ada@example.com", "purpose": "service", "recipient": "hosting",
+        "category": "contact_details", "law": "gdpr"
+    });
+    let posts: Vec<(String, Value)> = vec![
+        ("/v1/decisions".to_owned(), question.clone()),
+        ("/v1/decisions/batch".to_owned(), serde_json::json!({ "questions": [question.clone()] })),
+        (
+            "/v1/consents".to_owned(),
+            serde_json::json!({
+                "subject": "email:ada@example.com", "choice": "consent",
+                "target": "newsletter", "notice_version": "2026-01"
+            }),
+        ),
+        (
+            "/v1/consents".to_owned(),
+            serde_json::json!({ "subject": "email:ada@example.com", "choice": "subscribe", "target": "newsletter" }),
+        ),
+        (
+            "/v1/consents/query".to_owned(),
+            serde_json::json!({ "subject": "email:ada@example.com" }),
+        ),
+        (
+            "/v1/requests".to_owned(),
+            serde_json::json!({
+                "type": "correct", "law": "gdpr", "channel": "email", "name": "Ada Example",
+                "email": "ada@example.com", "phone": "+1 202 555 0199", "account_id": "ada-1",
+                "postal_address": "1 Example Street", "details": "my address",
+                "correcting": ["postal_address"]
+            }),
+        ),
+        (format!("/v1/requests/{id}/verify"), serde_json::json!({ "code": "123456" })),
+    ];
+    // A question inside a batch, in every position too.
+    let mut posts_with_secrets: Vec<(String, String)> = Vec::new();
+    for (route, base) in &posts {
+        for body in bodies_with_secrets(base) {
+            posts_with_secrets.push((route.clone(), body));
+        }
+    }
+    for body in bodies_with_secrets(&question) {
+        posts_with_secrets
+            .push(("/v1/decisions/batch".to_owned(), format!(r#"{{"questions":[{body}]}}"#)));
+    }
+    for secret in SECRETS {
+        // Subjects of each kind, and the secret as a subject's value.
+        for subject in ["email", "phone", "account", "device", "nobody"] {
+            let subject = Value::from(format!("{subject}:{secret}"));
+            for route in ["/v1/consents/query", "/v1/decisions"] {
+                let body = serde_json::json!({ "subject": subject, "category": "contact_details" });
+                let body = if route == "/v1/consents/query" {
+                    serde_json::json!({ "subject": subject })
+                } else {
+                    body
+                };
+                posts_with_secrets.push((route.to_owned(), body.to_string()));
+            }
+        }
+    }
+    let mut answered = std::collections::BTreeSet::new();
+    for (route, body) in &posts_with_secrets {
+        let (status, _, answer) = send(&router, call(route, &bearer, Some(body))).await;
+        repeats_nothing(route, body, &answer);
+        if !status.is_success() {
+            assert!(json(&answer)["error"]["code"].is_string(), "{route} {body}: {answer}");
+        }
+        answered.insert(route.clone());
+    }
+    assert_eq!(answered.len(), 6, "every POST route was asked: {answered:?}");
+
+    // In the path and the query string.
+    for secret in SECRETS {
+        let s = encoded(secret);
+        for (uri, post) in [
+            (format!("/v1/requests/{s}"), false),
+            (format!("/v1/requests/{s}/code"), true),
+            (format!("/v1/requests/{s}/verify"), true),
+            (format!("/v1/reports/metrics?year={s}"), false),
+            (format!("/v1/reports/metrics?{s}=2026"), false),
+            (format!("/v1/reports/metrics?year=2026&year={s}"), false),
+            (format!("/v1/reports/records?from={s}"), false),
+            (format!("/v1/reports/records?from=2026-11-01&to={s}"), false),
+            (format!("/v1/reports/records?from=2026-11-01&{s}=1"), false),
+            (format!("/v1/{s}"), false),
+        ] {
+            let (status, _, answer) =
+                send(&router, call(&uri, &bearer, post.then_some(r#"{"code":"123456"}"#))).await;
+            assert!(status.is_client_error(), "{uri}: {answer}");
+            repeats_nothing(&uri, secret, &answer);
+        }
+    }
+});
+
 store_test!(reports_give_the_s7102_metrics_and_the_s7101_records_r190, |t| async move {
     let (app, router, _outbox) = site(&t, "events.yaml").await;
     let (_, writer) = token(&app, &[Scope::RequestsWrite]).await;
@@ -369,6 +537,14 @@ store_test!(reports_give_the_s7102_metrics_and_the_s7101_records_r190, |t| async
     assert!(!body.contains("ada@") && !body.contains("Ada"), "no identifier: {body}");
     // The export is recorded in the audit chain, as `ombud report requests` does.
     assert_eq!(head(app.clone()).await, before + 1);
+    // Two years, read a week at a time: the one request, once.
+    let (status, _, body) =
+        send(&router, call("/v1/reports/records?from=2025-01-01&to=2026-12-31", &reports, None))
+            .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let rows = json(&body)["records"].as_array().unwrap().clone();
+    assert_eq!(rows.len(), 1, "{body}");
+    assert_eq!(rows[0]["request_id"], id.as_str());
 
     // Bad queries: the stable error.
     for uri in [
@@ -378,6 +554,8 @@ store_test!(reports_give_the_s7102_metrics_and_the_s7101_records_r190, |t| async
         "/v1/reports/records?from=2026-13-01",
         "/v1/reports/records?from=2026-12-01&to=2026-11-01",
         "/v1/reports/records?from=2020-01-01&to=2026-01-01",
+        "/v1/reports/records",
+        "/v1/reports/records?from=2026-11-01&from=2026-11-02",
     ] {
         let (status, _, body) = send(&router, call(uri, &reports, None)).await;
         assert_error(status, &body, StatusCode::BAD_REQUEST, "invalid");

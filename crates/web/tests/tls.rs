@@ -2,8 +2,10 @@
 //! certificate made here (rcgen) fetches `/healthz` over HTTPS and gets
 //! `Strict-Transport-Security`; a plain-HTTP request to the TLS port gets no HTTP answer
 //! and the server keeps serving; a client that never finishes its handshake is dropped
-//! after the time limit without holding up anyone else; graceful shutdown ends the
-//! server; bad certificate and key files are refused with a message naming the file.
+//! after the time limit without holding up anyone else; many silent sockets past the
+//! handshake caps lock no one out (the listener keeps accepting and drops the oldest);
+//! graceful shutdown ends the server; bad certificate and key files are refused with a
+//! message naming the file.
 
 // Helpers outside #[test] functions unwrap too: a failed set-up is a failed test.
 #![allow(clippy::unwrap_used)]
@@ -14,7 +16,7 @@ use std::time::Duration;
 
 use axum::body::Body;
 use ombud_testkit::store_test;
-use ombud_web::tls::{TlsListener, server_config};
+use ombud_web::tls::{HandshakeLimits, TlsListener, server_config};
 use rustls::pki_types::{CertificateDer, ServerName};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
@@ -108,6 +110,52 @@ store_test!(a_rustls_client_fetches_health_over_tls_and_plain_http_is_refused, |
     let (_, headers, _) = send(&router, get("/healthz").body(Body::empty()).unwrap()).await;
     assert!(headers.get("strict-transport-security").is_none());
 });
+
+/// A silent socket's state a moment later: `true` when the server has closed it.
+async fn closed(socket: &mut TcpStream, wait: Duration) -> bool {
+    let mut byte = [0u8; 1];
+    // End of stream or a reset: closed. Still waiting after `wait`: open.
+    matches!(tokio::time::timeout(wait, socket.read(&mut byte)).await, Ok(Ok(0) | Err(_)))
+}
+
+#[tokio::test]
+async fn silent_sockets_past_the_handshake_caps_lock_no_one_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key, der) = certificate(dir.path(), "server");
+    let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = tcp.local_addr().unwrap();
+    // Small caps and a time limit far off: only the caps can close a silent socket here.
+    let limits =
+        HandshakeLimits { timeout: Duration::from_secs(120), total_max: 6, per_client_max: 3 };
+    let listener = TlsListener::with_limits(tcp, server_config(&cert, &key).unwrap(), limits);
+    let router = axum::Router::new().route("/healthz", axum::routing::get(|| async { "ok\n" }));
+    let server = tokio::spawn(ombud_web::tls::serve(listener, router, std::future::pending()));
+
+    // Twenty sockets from 127.0.0.1 that connect and never speak: far past both caps.
+    let mut silent = Vec::new();
+    for _ in 0..20 {
+        silent.push(TcpStream::connect(address).await.unwrap());
+    }
+    // A real client from the same address is still served, and at once.
+    let response = tokio::time::timeout(Duration::from_secs(10), fetch(address, &der, "/healthz"))
+        .await
+        .expect("served long before the handshake time limit");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+
+    // Each connection past the client's cap dropped the client's oldest handshake: the
+    // first seventeen went as the later silent ones came, the eighteenth when the real
+    // client came; the newest two are still waiting (the time limit is minutes away).
+    for (at, socket) in silent.iter_mut().enumerate().take(18) {
+        assert!(closed(socket, Duration::from_secs(5)).await, "silent socket {at} is dropped");
+    }
+    for (at, socket) in silent.iter_mut().enumerate().skip(18) {
+        assert!(!closed(socket, Duration::from_millis(300)).await, "socket {at} is kept");
+    }
+    // And again: the listener keeps serving.
+    let response = fetch(address, &der, "/healthz").await;
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    server.abort();
+}
 
 #[test]
 fn bad_certificate_and_key_files_are_refused_with_the_file_named() {

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use ombud_app::choices::ChoiceSubject;
+use ombud_app::choices::ledger::CHOICE_CODES;
+use ombud_app::choices::{ChoiceSubject, LedgerChoice};
 use ombud_app::tokens::Scope;
 use ombud_app::{Actor, AppError};
 use serde::{Deserialize, Serialize};
@@ -80,12 +81,45 @@ pub(crate) struct ConsentView {
     records: usize,
 }
 
+/// The choice and its target. The code and the purpose or list are checked here first,
+/// so that a refusal names the field and what is allowed: the ledger's own messages
+/// quote an unknown code or target, and a caller's value may be anything (an email
+/// address in the wrong field).
+fn choice(site: &Site, code: &str, target: Option<&str>) -> Result<LedgerChoice, AppError> {
+    if !CHOICE_CODES.contains(&code) {
+        return Err(AppError::Invalid(format!(
+            "`choice` is not a choice the ledger knows; use one of: {}",
+            CHOICE_CODES.join(", ")
+        )));
+    }
+    let program = &site.program;
+    let not_one_of = |what: &str, ids: Vec<&str>| {
+        let ids = if ids.is_empty() { "none".to_owned() } else { ids.join(", ") };
+        AppError::Invalid(format!(
+            "`target` is not a {what} the program declares; its {what}s are {ids}"
+        ))
+    };
+    match (code, target) {
+        ("consent" | "parent_consent" | "withdraw", Some(target))
+            if !program.purposes.iter().any(|p| p.id.as_str() == target) =>
+        {
+            Err(not_one_of("purpose", program.purposes.iter().map(|p| p.id.as_str()).collect()))
+        }
+        ("subscribe" | "unsubscribe", Some(target))
+            if !program.subscriptions.iter().any(|l| l.id.as_str() == target) =>
+        {
+            Err(not_one_of("list", program.subscriptions.iter().map(|l| l.id.as_str()).collect()))
+        }
+        _ => LedgerChoice::parse(code, target),
+    }
+}
+
 async fn record(site: &Site, headers: &HeaderMap, body: &[u8]) -> Result<Recorded, AppError> {
     let caller = principal(site, headers, Scope::ConsentWrite).await?;
     let b: ChoiceBody = parse(body)?;
     let new = ombud_app::choices::NewChoice {
         subject: ChoiceSubject::parse(&b.subject)?,
-        choice: ombud_app::choices::LedgerChoice::parse(&b.choice, b.target.as_deref())?,
+        choice: choice(site, &b.choice, b.target.as_deref())?,
         source: ombud_policy::decide::Source::Api,
         notice_version: b.notice_version,
     };

@@ -12,7 +12,7 @@ use ombud_app::choices::ChoiceSubject;
 use ombud_app::tokens::Scope;
 use ombud_core::Law;
 use ombud_core::Reference as _;
-use ombud_policy::decide::Query;
+use ombud_policy::decide::{Query, Rule};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -82,8 +82,9 @@ pub(crate) struct Verdicts {
 
 fn law_of(site: &Site, law: Option<&str>) -> Result<Law, AppError> {
     match law {
+        // The value is not repeated: it may be anything, an email address included.
         Some(id) => Law::from_id(id).ok_or_else(|| {
-            AppError::Invalid(format!("unknown law {:?}", id.chars().take(40).collect::<String>()))
+            AppError::Invalid(format!("`law` is not a law; use one of: {}", Law::ids().join(", ")))
         }),
         None => ombud_app::choices::default_law(&site.program)
             .ok_or_else(|| AppError::Invalid("the program declares no law; name one".to_owned())),
@@ -101,12 +102,39 @@ async fn single(site: &Site, headers: &HeaderMap, body: &[u8]) -> Result<Decisio
         law: law_of(site, q.law.as_deref())?,
     };
     let decision = site.app.decide(subject.as_ref(), &query)?;
+    let explanation = match decision.rule {
+        // The engine's words quote the unknown id; the caller's value is not repeated.
+        Rule::UnknownId => unknown_id(site, &q),
+        _ => decision.explanation,
+    };
     Ok(Decision {
         allowed: decision.allowed,
         rule: decision.rule.id(),
         citation: decision.rule.citation(),
-        explanation: decision.explanation,
+        explanation,
     })
+}
+
+/// Why a question naming an id the program does not declare is denied, naming the field
+/// rather than repeating its value.
+fn unknown_id(site: &Site, q: &Question) -> String {
+    fn undeclared<'a>(id: Option<&str>, mut ids: impl Iterator<Item = &'a str>) -> bool {
+        id.is_some_and(|id| !ids.any(|declared| declared == id))
+    }
+    let program = &site.program;
+    let field = if undeclared(Some(&q.category), program.categories.iter().map(|c| c.id.as_str())) {
+        "`category`"
+    } else if undeclared(q.purpose.as_deref(), program.purposes.iter().map(|p| p.id.as_str())) {
+        "`purpose`"
+    } else if undeclared(q.recipient.as_deref(), program.recipients.iter().map(|r| r.id.as_str())) {
+        "`recipient`"
+    } else {
+        "`category`, `purpose` or `recipient`"
+    };
+    format!(
+        "Denied: the id in {field} is not one the program declares; check it against the \
+         manifest (fail closed)."
+    )
 }
 
 async fn batch(site: &Site, headers: &HeaderMap, body: &[u8]) -> Result<String, AppError> {

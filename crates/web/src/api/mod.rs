@@ -17,6 +17,7 @@ mod decisions;
 mod reports;
 mod requests;
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, LazyLock};
 
 use axum::Router;
@@ -29,6 +30,7 @@ use axum::response::Response;
 use ombud_app::AppError;
 use ombud_app::tokens::{ApiPrincipal, Scope};
 use serde::Serialize;
+use serde_json::error::Category;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -42,10 +44,6 @@ use crate::pages::respond;
 
 /// The largest API body: a full batch of questions with long ids.
 pub const API_BODY_BYTES_MAX: usize = 4 * 1024 * 1024;
-
-/// The longest error message the API returns from a parser (serde's messages quote
-/// field names, which the caller chose).
-const PARSE_MESSAGE_CHARS_MAX: usize = 300;
 
 /// What went wrong, as every API error says it.
 #[derive(Serialize, ToSchema)]
@@ -146,39 +144,175 @@ pub(crate) async fn principal(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-    let principal = site.app.authenticate(token.trim()).await?;
-    principal.require(scope)?;
-    Ok(principal)
+    site.app.authorize(token.trim(), scope).await
 }
 
 /// A JSON body into `T`; unknown fields are refused by `T`'s `deny_unknown_fields`.
 pub(crate) fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     serde_json::from_slice(body).map_err(|e| {
-        AppError::Invalid(format!("the body is not the JSON this call takes: {}", safe_message(&e)))
+        AppError::Invalid(format!(
+            "the body is not the JSON this call takes: {}",
+            parse_problem(&e)
+        ))
     })
 }
 
-/// serde's message without the values it quotes: "invalid type: string \"ada@…\"" would
-/// otherwise hand back (and let a proxy log) what the caller sent.
-pub(crate) fn safe_message(e: &impl std::fmt::Display) -> String {
-    let mut out = String::new();
-    let mut quoted = false;
-    for c in e.to_string().chars() {
-        match (c, quoted) {
-            ('"', false) => {
-                quoted = true;
-                out.push_str("\"…\"");
+/// What is wrong with a body, built from what kind of error the parser met and where —
+/// never from the values it would quote. serde's messages repeat what the caller sent
+/// (`invalid type: string "ada@…"`, ``unknown field `ada@…` ``), and an error message
+/// may be logged by a proxy or shown to staff; so only words this API declares (its field
+/// names, [`FIELD_NAMES`]) and the names of types are said back.
+fn parse_problem(e: &serde_json::Error) -> String {
+    let at = format!("line {}, column {}", e.line(), e.column());
+    match e.classify() {
+        Category::Io => "the body could not be read; send it again".to_owned(),
+        Category::Eof => format!("the JSON ends early ({at}); send the whole document"),
+        Category::Syntax => format!("it is not valid JSON ({at})"),
+        Category::Data => format!("{} ({at})", data_problem(&e.to_string())),
+    }
+}
+
+/// The problem a data error names, from the shape of serde's message (its wording is
+/// fixed by serde and serde_json); anything not recognized is said in general terms.
+fn data_problem(message: &str) -> String {
+    // serde_json adds the position, given separately here.
+    let message = message.rsplit_once(" at line ").map_or(message, |(text, _)| text);
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        // The caller's name runs to serde's own suffix, the last one in the message.
+        let (name, fields) = match rest.rfind("`, expected ") {
+            Some(end) => (&rest[..end], declared(&rest[end + "`, expected ".len()..])),
+            None => (rest.rsplit_once("`, there are no fields").map_or(rest, |(n, _)| n), None),
+        };
+        let what = match declared_name(name) {
+            Some(name) => format!("the field `{name}` is not one this call takes"),
+            None => "an unknown field".to_owned(),
+        };
+        return match fields {
+            Some(fields) => format!("{what}; the fields are {fields}"),
+            None => what,
+        };
+    }
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        return match declared_name(rest.trim_end_matches('`')) {
+            Some(name) => format!("the field `{name}` is missing"),
+            None => "a field is missing".to_owned(),
+        };
+    }
+    if let Some(rest) = message.strip_prefix("duplicate field `") {
+        return match declared_name(rest.trim_end_matches('`')) {
+            Some(name) => format!("the field `{name}` is given twice"),
+            None => "a field is given twice".to_owned(),
+        };
+    }
+    let expected = message.rsplit_once(", expected ").and_then(|(_, e)| type_name(e));
+    let expected = expected.map(|e| format!("; expected {e}")).unwrap_or_default();
+    if let Some(rest) = message.strip_prefix("invalid type: ") {
+        let got = UNEXPECTED_KINDS.iter().find(|kind| rest.starts_with(**kind));
+        return match got {
+            Some(kind) => format!("a value has the wrong type: {kind}{expected}"),
+            None => format!("a value has the wrong type{expected}"),
+        };
+    }
+    if message.starts_with("invalid value: ") || message.starts_with("unknown variant ") {
+        return format!("a value is not one this call takes{expected}");
+    }
+    if message.starts_with("invalid length ") {
+        return format!("a list has the wrong length{expected}");
+    }
+    "a value is not what this call takes".to_owned()
+}
+
+/// What serde calls the kinds of value it met (`serde::de::Unexpected`'s wording).
+const UNEXPECTED_KINDS: &[&str] = &[
+    "boolean",
+    "integer",
+    "floating point",
+    "character",
+    "string",
+    "byte array",
+    "null",
+    "unit value",
+    "Option value",
+    "newtype struct",
+    "sequence",
+    "map",
+    "enum",
+    "unit variant",
+    "newtype variant",
+    "tuple variant",
+    "struct variant",
+];
+
+/// What a type expected, said back only when it is plain words (`a string`, `u32`,
+/// `struct Question`): it comes from this API's types, but it is checked rather than
+/// trusted.
+fn type_name(text: &str) -> Option<&str> {
+    let plain = !text.is_empty()
+        && text.len() <= 40
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '_');
+    plain.then_some(text)
+}
+
+/// `name` when it is one of this API's field or parameter names.
+fn declared_name(name: &str) -> Option<&str> {
+    FIELD_NAMES.contains(name).then_some(name)
+}
+
+/// The declared names among the backquoted words of serde's list of expected fields.
+fn declared(list: &str) -> Option<String> {
+    let names: Vec<String> = list
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter_map(declared_name)
+        .map(|name| format!("`{name}`"))
+        .collect();
+    (!names.is_empty()).then(|| names.join(", "))
+}
+
+/// Every property and parameter name the API's OpenAPI document declares: the API's own
+/// words, which an error may repeat.
+static FIELD_NAMES: LazyLock<BTreeSet<String>> = LazyLock::new(|| {
+    fn walk(value: &serde_json::Value, names: &mut BTreeSet<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, inner) in map {
+                    if key == "properties" {
+                        names.extend(
+                            inner.as_object().into_iter().flatten().map(|(k, _)| k.clone()),
+                        );
+                    }
+                    if key == "parameters" {
+                        names.extend(
+                            inner
+                                .as_array()
+                                .into_iter()
+                                .flatten()
+                                .filter_map(|p| p["name"].as_str().map(str::to_owned)),
+                        );
+                    }
+                    walk(inner, names);
+                }
             }
-            ('"', true) => quoted = false,
-            (_, true) => {}
-            (c, false) => out.push(c),
-        }
-        if out.chars().count() >= PARSE_MESSAGE_CHARS_MAX {
-            out.push('…');
-            break;
+            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, names)),
+            _ => {}
         }
     }
-    out
+    let mut names = BTreeSet::new();
+    if let Ok(document) = serde_json::from_str::<serde_json::Value>(&OPENAPI_JSON) {
+        walk(&document, &mut names);
+    }
+    names
+});
+
+/// Refuses a query-string parameter this call does not take, naming it only when it is
+/// one of the API's own names.
+pub(crate) fn unknown_parameter(name: &str, known: &[&str]) -> AppError {
+    let what = match declared_name(name) {
+        Some(name) => format!("the parameter `{name}` is not one this call takes"),
+        None => "an unknown parameter".to_owned(),
+    };
+    AppError::Invalid(format!("{what}; the parameters are {}", known.join(", ")))
 }
 
 /// The bearer scheme every `/v1` route names.
@@ -266,18 +400,60 @@ async fn unknown(State(site): State<Arc<Site>>) -> Response {
 mod tests {
     use super::*;
 
-    #[test]
-    fn parse_errors_do_not_repeat_the_values_sent() {
-        #[derive(serde::Deserialize, Debug)]
-        #[allow(dead_code)]
-        struct Body {
-            count: u32,
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        code: u32,
+        subject: String,
+    }
+
+    fn message(body: &str) -> String {
+        match parse::<Body>(body.as_bytes()) {
+            Ok(b) => panic!("{body} was taken: {b:?}"),
+            Err(e) => e.to_string(),
         }
-        let Err(e) = parse::<Body>(br#"{"count":"ada@example.com"}"#) else {
-            panic!("a string is not a count")
-        };
-        let message = e.to_string();
-        assert!(!message.contains("ada@"), "{message}");
-        assert!(message.contains("invalid type"), "{message}");
+    }
+
+    /// Values that look like personal data, in every place serde would quote them.
+    #[test]
+    fn parse_errors_never_repeat_what_was_sent() {
+        let secrets = ["jane@example.com", "Jane \\\"Q\\\" Doe", "555-0100"];
+        for secret in secrets {
+            for body in [
+                format!(r#"{{"code":"{secret}","subject":"x"}}"#),
+                format!(r#"{{"code":1,"subject":"x","{secret}":1}}"#),
+                format!(r#"{{"code":1,"subject":"x","a`{secret}`b, expected `code`":1}}"#),
+                format!(r#"{{"code":1,"subject":["{secret}"]}}"#),
+                format!(r#"{{"code":1,"subject":"x"}} "{secret}""#),
+                format!(r#"{{"code":1,"subject":"{secret}"#),
+                format!(r#"{{"{secret}""#),
+                format!(r#"["{secret}"]"#),
+            ] {
+                let m = message(&body);
+                assert!(!m.contains("jane") && !m.contains("Doe") && !m.contains("0100"), "{m}");
+                assert!(m.contains("line 1, column"), "the position is given: {m}");
+            }
+        }
+    }
+
+    #[test]
+    fn parse_errors_name_the_fields_and_types_the_api_declares() {
+        // `subject` and `code` are names of the API's own schemas.
+        let m = message(r#"{"code":"1","subject":"x"}"#);
+        assert!(m.contains("wrong type: string; expected u32"), "{m}");
+        let m = message(r#"{"code":1}"#);
+        assert!(m.contains("the field `subject` is missing"), "{m}");
+        let m = message(r#"{"code":1,"subject":"x","colour":"red"}"#);
+        assert!(m.contains("an unknown field; the fields are `code`, `subject`"), "{m}");
+        // One of the API's names, just not this call's: named.
+        let m = message(r#"{"code":1,"subject":"x","law":"ccpa"}"#);
+        assert!(m.contains("the field `law` is not one this call takes"), "{m}");
+        let m = message(r#"{"code":1,"code":2,"subject":"x"}"#);
+        assert!(m.contains("the field `code` is given twice"), "{m}");
+        let m = message(r#"{"code":-1,"subject":"x"}"#);
+        assert!(m.contains("a value is not one this call takes; expected u32"), "{m}");
+        assert!(message("{").contains("the JSON ends early (line 1, column 1)"));
+        assert!(message("{]").contains("not valid JSON (line 1, column 2)"));
     }
 }

@@ -19,16 +19,23 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ApiError, answer, principal, safe_message};
+use super::{ApiError, answer, principal, unknown_parameter};
 use crate::Site;
 
 /// The widest span of receipt one records call covers: the 24 months the law asks to
 /// keep, plus a day.
 const RECORD_SPAN_DAYS_MAX: i32 = 731;
 
-/// Which year.
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
+/// The most records one call returns: the answer is held whole in memory, as records
+/// and then as JSON.
+const RECORD_ROWS_MAX: usize = 100_000;
+
+/// The days of receipt read at a time: only this many days' rows are held at once
+/// besides the answer, and a span over [`RECORD_ROWS_MAX`] stops within one of these.
+const RECORD_CHUNK_DAYS: i64 = 7;
+
+/// Which year. (Read by hand from the query, so that no refusal repeats a value.)
+#[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct MetricsQuery {
     /// The calendar year (YYYY).
@@ -36,15 +43,13 @@ pub(crate) struct MetricsQuery {
 }
 
 /// Which days of receipt.
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
+#[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct RecordsQuery {
     /// The first day of receipt to include (YYYY-MM-DD).
     from: String,
     /// The day after the last to include (YYYY-MM-DD); tomorrow when absent. At most
     /// 731 days after `from`.
-    #[serde(default)]
     to: Option<String>,
 }
 
@@ -129,10 +134,30 @@ pub(crate) struct RecordsBody {
     records: Vec<RecordLine>,
 }
 
-fn query<T: serde::de::DeserializeOwned>(uri: &Uri) -> Result<T, AppError> {
-    Query::try_from_uri(uri).map(|Query(q)| q).map_err(|e| {
-        AppError::Invalid(format!("the query is not what this call takes: {}", safe_message(&e)))
-    })
+/// The query string's parameters, each at most once and each one of `known`; a refusal
+/// names a parameter only when it is one of the API's own, and never a value.
+fn parameters(uri: &Uri, known: &[&'static str]) -> Result<Vec<(&'static str, String)>, AppError> {
+    let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(uri).map_err(|_| {
+        AppError::Invalid(
+            "the query could not be read; write it as name=value pairs joined by &".to_owned(),
+        )
+    })?;
+    let mut found: Vec<(&'static str, String)> = Vec::with_capacity(pairs.len());
+    for (name, value) in pairs {
+        let Some(&name) = known.iter().find(|k| **k == name) else {
+            return Err(unknown_parameter(&name, known));
+        };
+        if found.iter().any(|(n, _)| *n == name) {
+            return Err(AppError::Invalid(format!("`{name}` is given twice; give it once")));
+        }
+        found.push((name, value));
+    }
+    Ok(found)
+}
+
+fn parameter(found: &mut Vec<(&'static str, String)>, name: &str) -> Option<String> {
+    let at = found.iter().position(|(n, _)| *n == name)?;
+    Some(found.swap_remove(at).1)
 }
 
 fn bucket_id(bucket: MetricBucket) -> &'static str {
@@ -151,7 +176,15 @@ fn date(what: &str, text: &str) -> Result<Date, AppError> {
 
 async fn do_metrics(site: &Site, headers: &HeaderMap, uri: &Uri) -> Result<MetricsBody, AppError> {
     principal(site, headers, Scope::ReportsRead).await?;
-    let q: MetricsQuery = query(uri)?;
+    let mut found = parameters(uri, &["year"])?;
+    let year = parameter(&mut found, "year")
+        .ok_or_else(|| AppError::Invalid("give `year` (YYYY)".to_owned()))?;
+    let q = MetricsQuery {
+        year: year
+            .trim()
+            .parse()
+            .map_err(|_| AppError::Invalid("`year` is not a year; write YYYY".to_owned()))?,
+    };
     let metrics = site.app.metrics(q.year).await?;
     Ok(MetricsBody {
         year: metrics.year,
@@ -178,7 +211,12 @@ async fn do_metrics(site: &Site, headers: &HeaderMap, uri: &Uri) -> Result<Metri
 
 async fn do_records(site: &Site, headers: &HeaderMap, uri: &Uri) -> Result<RecordsBody, AppError> {
     let who = principal(site, headers, Scope::ReportsRead).await?;
-    let q: RecordsQuery = query(uri)?;
+    let mut found = parameters(uri, &["from", "to"])?;
+    let q = RecordsQuery {
+        from: parameter(&mut found, "from")
+            .ok_or_else(|| AppError::Invalid("give `from` (YYYY-MM-DD)".to_owned()))?,
+        to: parameter(&mut found, "to"),
+    };
     let from = date("from", &q.from)?;
     let to = match q.to.as_deref() {
         Some(text) => date("to", text)?,
@@ -194,29 +232,71 @@ async fn do_records(site: &Site, headers: &HeaderMap, uri: &Uri) -> Result<Recor
             "`to` must be after `from`, by at most {RECORD_SPAN_DAYS_MAX} days; ask for longer spans in parts"
         )));
     }
-    let rows = site.app.request_records(from, to).await?;
-    let mut csv_bytes = Vec::new();
-    site.app.write_records_csv(&rows, &mut csv_bytes)?;
-    let mut records = Vec::with_capacity(rows.len());
-    for line in csv::Reader::from_reader(csv_bytes.as_slice()).deserialize::<RecordLine>() {
-        // A column the writer gained and this route does not know is a bug here, said
-        // without the row's values.
-        records.push(line.map_err(|_| {
-            AppError::Internal(
-                "the request records have a column the API does not know; update api/reports.rs"
-                    .to_owned(),
-            )
-        })?);
+    // A week at a time: each week's rows become records and are let go before the next
+    // is read, and a span with too many stops early.
+    let mut records = Records::new(RECORD_ROWS_MAX);
+    let mut since = from;
+    while since < to {
+        let until = since
+            .checked_add(jiff::Span::new().days(RECORD_CHUNK_DAYS))
+            .map_or(to, |day| day.min(to));
+        let rows = site.app.request_records(since, until).await?;
+        records.room_for(rows.len())?;
+        let mut csv_bytes = Vec::new();
+        site.app.write_records_csv(&rows, &mut csv_bytes)?;
+        drop(rows);
+        records.add_csv(&csv_bytes)?;
+        since = until;
     }
+    let records = records.lines;
     // The export holds extension reasons staff wrote: record who took it, as the CLI does.
     site.app
         .record_export(
             "report.requests",
-            &json!({ "since": from.to_string(), "until": to.to_string(), "rows": rows.len() }),
+            &json!({ "since": from.to_string(), "until": to.to_string(), "rows": records.len() }),
             &Actor::Api(who.id.to_string()),
         )
         .await?;
     Ok(RecordsBody { from: from.to_string(), to: to.to_string(), records })
+}
+
+/// The records of a span as they are read, a chunk at a time, up to a number of rows.
+struct Records {
+    rows_max: usize,
+    lines: Vec<RecordLine>,
+}
+
+impl Records {
+    fn new(rows_max: usize) -> Records {
+        Records { rows_max, lines: Vec::new() }
+    }
+
+    /// Refuses a span with more rows than one answer holds.
+    fn room_for(&self, more: usize) -> Result<(), AppError> {
+        if self.lines.len().saturating_add(more) > self.rows_max {
+            return Err(AppError::Invalid(format!(
+                "more than {} requests were received in that span; ask for a shorter span (`from`, `to`) in parts",
+                self.rows_max
+            )));
+        }
+        Ok(())
+    }
+
+    /// The rows of one chunk, as `ombud report requests` writes them (with its header).
+    fn add_csv(&mut self, csv_bytes: &[u8]) -> Result<(), AppError> {
+        for line in csv::Reader::from_reader(csv_bytes).deserialize::<RecordLine>() {
+            self.room_for(1)?;
+            // A column the writer gained and this route does not know is a bug here,
+            // said without the row's values.
+            self.lines.push(line.map_err(|_| {
+                AppError::Internal(
+                    "the request records have a column the API does not know; update api/reports.rs"
+                        .to_owned(),
+                )
+            })?);
+        }
+        Ok(())
+    }
 }
 
 /// The §7102 figures of CCPA requests received in a year.
@@ -249,7 +329,7 @@ pub(crate) async fn metrics(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The records, in order of receipt.", body = RecordsBody),
-        (status = 400, description = "Bad dates, or a span over 731 days.", body = ApiError),
+        (status = 400, description = "Bad dates, a span over 731 days, or one with more than 100,000 requests (ask for shorter spans).", body = ApiError),
         (status = 403, description = "No token with the `reports:read` scope.", body = ApiError),
     )
 )]
@@ -259,4 +339,60 @@ pub(crate) async fn records(
     uri: Uri,
 ) -> Response {
     answer(&site, StatusCode::OK, do_records(&site, &headers, &uri).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `n` records as the CSV writer lays them out, header first.
+    fn csv_of(n: usize) -> Vec<u8> {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        for at in 0..n {
+            let day = || Some("2026-11-25".to_owned());
+            writer
+                .serialize(RecordLine {
+                    request_id: format!("01KB{at:022}"),
+                    law: "ccpa".to_owned(),
+                    date_of_request: "2026-11-25".to_owned(),
+                    received_at: "2026-11-25T17:00:00Z".to_owned(),
+                    request_type: "access".to_owned(),
+                    nature_of_request: "know_specific".to_owned(),
+                    answered_as: None,
+                    manner_of_request: "webform".to_owned(),
+                    status: "received".to_owned(),
+                    date_of_response: None,
+                    nature_of_response: None,
+                    denial_basis: None,
+                    receipt_confirmation_sent_at: day(),
+                    respond_by: "2027-01-11".to_owned(),
+                    extension_notice_sent_at: None,
+                    extension_reason: None,
+                    extended_respond_by: None,
+                    deadline_met: None,
+                    verification_required: "reasonably_high".to_owned(),
+                    verification_level: None,
+                    verification_method: None,
+                    signed_declaration_ref: None,
+                    agent_authority_type: None,
+                    appeal_of: None,
+                    days_to_substantive_response: None,
+                })
+                .unwrap();
+        }
+        writer.into_inner().unwrap()
+    }
+
+    #[test]
+    fn records_past_the_row_cap_are_refused_with_how_to_narrow_the_span() {
+        let mut records = Records::new(5);
+        records.add_csv(&csv_of(3)).unwrap();
+        records.add_csv(&csv_of(2)).unwrap();
+        assert_eq!(records.lines.len(), 5, "up to the cap, chunk after chunk");
+        let Err(e) = records.add_csv(&csv_of(1)) else { panic!("a sixth row was taken") };
+        assert!(e.to_string().contains("ask for a shorter span"), "{e}");
+        // A chunk is refused before it is converted when its count alone is too many.
+        let records = Records::new(5);
+        assert!(records.room_for(6).is_err() && records.room_for(5).is_ok());
+    }
 }

@@ -185,13 +185,12 @@ pub(crate) struct VerifyBody {
     reason: Option<String>,
 }
 
-fn reference<R: Reference>(what: &str, value: &str) -> Result<R, AppError> {
+/// The reference id in the field `field`, or a refusal naming the field and the ids
+/// allowed — never the value sent, which may be anything (an email address pasted into
+/// the wrong field).
+fn reference<R: Reference>(field: &str, what: &str, value: &str) -> Result<R, AppError> {
     R::from_id(value).ok_or_else(|| {
-        AppError::Invalid(format!(
-            "{:?} is not a {what}; use one of: {}",
-            value.chars().take(40).collect::<String>(),
-            R::ids().join(", ")
-        ))
+        AppError::Invalid(format!("`{field}` is not a {what}; use one of: {}", R::ids().join(", ")))
     })
 }
 
@@ -227,10 +226,10 @@ async fn do_submit(
     let who = principal(site, headers, Scope::RequestsWrite).await?;
     body_size(body)?;
     let b: NewRequestBody = parse(body)?;
-    let request_type: RequestType = reference("right", &b.request_type)?;
-    let law: Law = reference("law", &b.law)?;
+    let request_type: RequestType = reference("type", "right", &b.request_type)?;
+    let law: Law = reference("law", "law", &b.law)?;
     let channel = match b.channel.as_deref() {
-        Some(text) => reference::<ChannelKind>("channel", text)?,
+        Some(text) => reference::<ChannelKind>("channel", "channel", text)?,
         None => ChannelKind::WebForm,
     };
     // The app checks the person's fields (sizes, control characters, a valid email and
