@@ -80,6 +80,8 @@ pub struct App {
     fulfilment: Option<Arc<fulfil::Fulfilment>>,
     /// The decision engine, when the program is loaded.
     choices: Option<Arc<choices::Engine>>,
+    /// API tokens recently found in the store (`tokens.rs`).
+    token_cache: Arc<tokens::TokenCache>,
 }
 
 impl std::fmt::Debug for App {
@@ -123,6 +125,7 @@ impl App {
             delivery: Arc::new(tokio::sync::Mutex::new(())),
             fulfilment: None,
             choices: None,
+            token_cache: Arc::default(),
         }
     }
 

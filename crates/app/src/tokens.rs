@@ -63,6 +63,52 @@ impl Scope {
     }
 }
 
+/// How long a token found in the store is trusted without reading it again: the most a
+/// revocation made by another process waits to take effect here.
+pub const TOKEN_CACHE_MS: i64 = 1_000;
+
+/// The most tokens remembered at once (a company has a handful; past this, all are
+/// forgotten and read again).
+const TOKEN_CACHE_ENTRIES_MAX: usize = 10_000;
+
+/// Tokens recently found in the store, by keyed hash, with when they were read.
+#[derive(Default)]
+pub(crate) struct TokenCache {
+    entries: std::sync::Mutex<std::collections::HashMap<Vec<u8>, (ApiPrincipal, i64)>>,
+}
+
+impl TokenCache {
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<Vec<u8>, (ApiPrincipal, i64)>> {
+        // A poisoned map is only a cache: start it afresh.
+        self.entries.lock().unwrap_or_else(|poisoned| {
+            let mut guard = poisoned.into_inner();
+            guard.clear();
+            guard
+        })
+    }
+
+    fn get(&self, mac: &[u8], now_ms: i64) -> Option<ApiPrincipal> {
+        let entries = self.lock();
+        let (principal, read_at_ms) = entries.get(mac)?;
+        // A clock that went back is no reason to trust an entry longer.
+        (now_ms >= *read_at_ms && now_ms - read_at_ms < TOKEN_CACHE_MS).then(|| principal.clone())
+    }
+
+    fn put(&self, mac: Vec<u8>, principal: ApiPrincipal, now_ms: i64) {
+        let mut entries = self.lock();
+        if entries.len() >= TOKEN_CACHE_ENTRIES_MAX {
+            entries.clear();
+        }
+        entries.insert(mac, (principal, now_ms));
+    }
+
+    fn forget(&self, id: Id) {
+        self.lock().retain(|_, (principal, _)| principal.id != id);
+    }
+}
+
 /// Who an API call is, once its token checks out.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiPrincipal {
@@ -139,23 +185,37 @@ impl App {
     /// Checks a bearer token for a call that needs `scope`. Every failure is the same
     /// `Forbidden`, with the same message, so a caller learns nothing about which tokens
     /// exist or what a token it holds may do beyond this call.
+    ///
+    /// A token found in the store is remembered for [`TOKEN_CACHE_MS`] by its keyed hash,
+    /// so a busy caller (a decision per page view) does not cost a store read per call.
+    /// A revocation made by this process forgets it at once; one made by another process
+    /// (`ombud token revoke`, another server) takes effect within that time.
     pub async fn authorize(&self, token: &str, scope: Scope) -> Result<ApiPrincipal, AppError> {
         if !token.starts_with(TOKEN_PREFIX) || token.len() > TOKEN_CHARS_MAX {
             return Err(refused(scope));
         }
-        let mut tx = self.store().read().await?;
-        let mac = tx.api_token_mac(token);
-        let found = tx.api_token_by_mac(&mac).await?;
-        drop(tx);
-        let Some(found) = found.filter(|t| t.revoked_at_ms.is_none()) else {
-            return Err(refused(scope));
+        let mac = ombud_store::tokens::api_token_mac(self.store().keys(), token);
+        let now_ms = self.now().as_millisecond();
+        let principal = match self.token_cache.get(&mac, now_ms) {
+            Some(principal) => principal,
+            None => {
+                let mut tx = self.store().read().await?;
+                let found = tx.api_token_by_mac(&mac).await?;
+                drop(tx);
+                let Some(found) = found.filter(|t| t.revoked_at_ms.is_none()) else {
+                    return Err(refused(scope));
+                };
+                let scopes: Vec<Scope> =
+                    found.scopes.split(' ').filter_map(|s| Scope::parse(s).ok()).collect();
+                let principal = ApiPrincipal { id: found.id, scopes };
+                self.token_cache.put(mac, principal.clone(), now_ms);
+                principal
+            }
         };
-        let scopes: Vec<Scope> =
-            found.scopes.split(' ').filter_map(|s| Scope::parse(s).ok()).collect();
-        if !scopes.contains(&scope) {
+        if !principal.scopes.contains(&scope) {
             return Err(refused(scope));
         }
-        Ok(ApiPrincipal { id: found.id, scopes })
+        Ok(principal)
     }
 
     /// Every token (never the tokens themselves).
@@ -169,6 +229,8 @@ impl App {
         let now = self.now();
         let mut tx = self.store().begin().await?;
         let revoked = tx.revoke_api_token(id, now.as_millisecond()).await?;
+        // Forgotten before the commit: no call of this process passes on it afterwards.
+        self.token_cache.forget(id);
         if revoked {
             self.audit(
                 &mut tx,

@@ -23,6 +23,11 @@ pub struct ApiToken {
 
 type Columns = (String, String, String, i64, Option<i64>);
 
+/// The keyed hash a token is stored and found by, under the store's secret key.
+pub fn api_token_mac(keys: &crate::Keyring, token: &str) -> Vec<u8> {
+    keys.secret_mac("api_token", token.as_bytes())
+}
+
 fn token(columns: Columns) -> Result<ApiToken, StoreError> {
     let (id, name, scopes, created_at_ms, revoked_at_ms) = columns;
     let parsed = Id::parse(&id)
@@ -53,9 +58,9 @@ impl Tx {
         Ok(())
     }
 
-    /// The keyed hash a token is stored and found by.
+    /// The keyed hash a token is stored and found by ([`api_token_mac`]).
     pub fn api_token_mac(&self, token: &str) -> Vec<u8> {
-        self.keys().secret_mac("api_token", token.as_bytes())
+        api_token_mac(self.keys(), token)
     }
 
     /// The token with this keyed hash, revoked or not.

@@ -476,3 +476,28 @@ store_test!(each_notice_text_served_is_archived_once_and_readable_again_r251, |t
     let (status, _, _) = send(&router, get(&missing).body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 });
+
+store_test!(
+    a_token_revoked_by_another_process_stops_here_within_the_token_cache_time,
+    |t| async move {
+        use ombud_app::tokens::{Scope, TOKEN_CACHE_MS};
+        // Two apps on one store: this server, and another process (the CLI) revoking.
+        let (app, router, _dir, clock) = common::site_with_clock(&t, "events.yaml").await;
+        let (other, _, _other_dir, _) = common::site_with_clock(&t, "events.yaml").await;
+        let (id, token) = app.create_api_token("ads", &[Scope::Decide], &Actor::Cli).await.unwrap();
+        let ask = || {
+            Request::post("/v1/decisions")
+                .header("authorization", format!("Bearer {}", token.expose()))
+                .header("content-type", "application/json")
+                .body(Body::from(r#"{"category":"contact_details"}"#))
+                .unwrap()
+        };
+        assert_eq!(send(&router, ask()).await.0, StatusCode::OK);
+        assert!(other.revoke_api_token(id, &Actor::Cli).await.unwrap());
+        // Still trusted from this server's cache for at most TOKEN_CACHE_MS …
+        assert_eq!(send(&router, ask()).await.0, StatusCode::OK);
+        clock.advance(jiff::SignedDuration::from_millis(TOKEN_CACHE_MS));
+        // … and refused once it has passed.
+        assert_eq!(send(&router, ask()).await.0, StatusCode::FORBIDDEN);
+    }
+);
