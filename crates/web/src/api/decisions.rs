@@ -2,6 +2,7 @@
 //! purpose, for this person? Answered from the decision engine's snapshot of the consent
 //! ledger. The batch answer is written by hand: it is the hot path (docs/BENCHMARKS.md).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -26,30 +27,32 @@ pub const BATCH_MAX: usize = 10_000;
 /// One question.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct Question {
+pub(crate) struct Question<'a> {
     /// `email:…`, `phone:…`, `account:…` or `device:…`; none for a person who chose nothing.
-    #[serde(default)]
-    subject: Option<String>,
+    #[serde(default, borrow)]
+    subject: Option<Cow<'a, str>>,
     /// A purpose id of the program.
-    #[serde(default)]
-    purpose: Option<String>,
+    #[serde(default, borrow)]
+    purpose: Option<Cow<'a, str>>,
     /// A recipient id of the program.
-    #[serde(default)]
-    recipient: Option<String>,
+    #[serde(default, borrow)]
+    recipient: Option<Cow<'a, str>>,
     /// A data category id of the program.
-    category: String,
+    #[serde(borrow)]
+    category: Cow<'a, str>,
     /// A law id (`ccpa`, `gdpr`, …); the program's first when absent.
-    #[serde(default)]
-    law: Option<String>,
+    #[serde(default, borrow)]
+    law: Option<Cow<'a, str>>,
 }
 
 /// Many questions, answered from one snapshot.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct Batch {
+pub(crate) struct Batch<'a> {
     /// At most 10,000.
     #[schema(max_items = 10_000)]
-    questions: Vec<Question>,
+    #[serde(borrow)]
+    questions: Vec<Question<'a>>,
 }
 
 /// The answer to one question.
@@ -93,7 +96,7 @@ fn law_of(site: &Site, law: Option<&str>) -> Result<Law, AppError> {
 
 async fn single(site: &Site, headers: &HeaderMap, body: &[u8]) -> Result<Decision, AppError> {
     principal(site, headers, Scope::Decide).await?;
-    let q: Question = parse(body)?;
+    let q: Question<'_> = parse(body)?;
     let subject = q.subject.as_deref().map(ChoiceSubject::parse).transpose()?;
     let query = Query {
         purpose: q.purpose.as_deref(),
@@ -117,7 +120,7 @@ async fn single(site: &Site, headers: &HeaderMap, body: &[u8]) -> Result<Decisio
 
 /// Why a question naming an id the program does not declare is denied, naming the field
 /// rather than repeating its value.
-fn unknown_id(site: &Site, q: &Question) -> String {
+fn unknown_id(site: &Site, q: &Question<'_>) -> String {
     fn undeclared<'a>(id: Option<&str>, mut ids: impl Iterator<Item = &'a str>) -> bool {
         id.is_some_and(|id| !ids.any(|declared| declared == id))
     }
@@ -139,7 +142,7 @@ fn unknown_id(site: &Site, q: &Question) -> String {
 
 async fn batch(site: &Site, headers: &HeaderMap, body: &[u8]) -> Result<String, AppError> {
     principal(site, headers, Scope::Decide).await?;
-    let batch: Batch = parse(body)?;
+    let batch: Batch<'_> = parse(body)?;
     if batch.questions.len() > BATCH_MAX {
         return Err(AppError::Invalid(format!("at most {BATCH_MAX} questions per call")));
     }
@@ -187,7 +190,7 @@ async fn batch(site: &Site, headers: &HeaderMap, body: &[u8]) -> Result<String, 
     post,
     path = "/v1/decisions",
     tag = "decisions",
-    request_body = Question,
+    request_body = Question<'_>,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The decision, with its rule and why.", body = Decision),
@@ -212,7 +215,7 @@ pub(crate) async fn decide(
     post,
     path = "/v1/decisions/batch",
     tag = "decisions",
-    request_body = Batch,
+    request_body = Batch<'_>,
     security(("bearer" = [])),
     responses(
         (status = 200, description = "One answer per question, in order.", body = Verdicts),

@@ -148,7 +148,7 @@ pub(crate) async fn principal(
 }
 
 /// A JSON body into `T`; unknown fields are refused by `T`'s `deny_unknown_fields`.
-pub(crate) fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+pub(crate) fn parse<'a, T: serde::Deserialize<'a>>(body: &'a [u8]) -> Result<T, AppError> {
     serde_json::from_slice(body).map_err(|e| {
         AppError::Invalid(format!(
             "the body is not the JSON this call takes: {}",
