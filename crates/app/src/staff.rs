@@ -817,9 +817,14 @@ mod tests {
         |t| async move {
             let dir = tempfile::tempdir().unwrap();
             let app = app(&t, dir.path());
-            app.create_staff("alice", StaffRole::Agent, Some("a long enough password"), &Actor::Cli)
-                .await
-                .unwrap();
+            app.create_staff(
+                "alice",
+                StaffRole::Agent,
+                Some("a long enough password"),
+                &Actor::Cli,
+            )
+            .await
+            .unwrap();
             let mut logins = tokio::task::JoinSet::new();
             for n in 0..12u8 {
                 let app = app.clone();
@@ -851,9 +856,14 @@ mod tests {
         |t| async move {
             let dir = tempfile::tempdir().unwrap();
             let app = app(&t, dir.path());
-            app.create_staff("alice", StaffRole::Agent, Some("a long enough password"), &Actor::Cli)
-                .await
-                .unwrap();
+            app.create_staff(
+                "alice",
+                StaffRole::Agent,
+                Some("a long enough password"),
+                &Actor::Cli,
+            )
+            .await
+            .unwrap();
             for _ in 0..LOGIN_FAILURES_PER_USERNAME_MAX {
                 let outcome = app.staff_login("alice", "wrong password", None).await.unwrap();
                 assert!(matches!(outcome, LoginOutcome::Refused));
@@ -877,9 +887,14 @@ mod tests {
         |t| async move {
             let dir = tempfile::tempdir().unwrap();
             let app = app(&t, dir.path());
-            app.create_staff("alice", StaffRole::Agent, Some("a long enough password"), &Actor::Cli)
-                .await
-                .unwrap();
+            app.create_staff(
+                "alice",
+                StaffRole::Agent,
+                Some("a long enough password"),
+                &Actor::Cli,
+            )
+            .await
+            .unwrap();
             // An office behind one address: more logins than the address's failure limit.
             let office = IpAddr::from([198, 51, 100, 7]);
             for _ in 0..=LOGIN_FAILURES_PER_ADDRESS_MAX {
@@ -911,9 +926,14 @@ mod tests {
         |t| async move {
             let dir = tempfile::tempdir().unwrap();
             let app = app(&t, dir.path());
-            app.create_staff("alice", StaffRole::Admin, Some("a long enough password"), &Actor::Cli)
-                .await
-                .unwrap();
+            app.create_staff(
+                "alice",
+                StaffRole::Admin,
+                Some("a long enough password"),
+                &Actor::Cli,
+            )
+            .await
+            .unwrap();
             assert!(app.staff_password_matches("alice", "a long enough password").await.unwrap());
             assert!(!app.staff_password_matches("alice", "a long enough passworD").await.unwrap());
             assert!(!app.staff_password_matches("nobody", "a long enough password").await.unwrap());

@@ -133,9 +133,8 @@ fn demo_keeps_its_login_owner_only_and_says_when_it_was_changed_instead_of_print
     // It says how to set a new one, with a command that works as printed.
     assert!(second.contains("no longer works"), "{second}");
     assert!(
-        second.contains(&format!(
-            "ombud staff password admin --store {store} --program {program}`"
-        )),
+        second
+            .contains(&format!("ombud staff password admin --store {store} --program {program}`")),
         "{second}"
     );
 }

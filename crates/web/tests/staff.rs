@@ -613,43 +613,40 @@ store_test!(staff_reads_of_personal_data_are_audited, |t| async move {
     assert!(body.contains("The audit chain is intact") && body.contains("staff.login"), "{body}");
 });
 
-store_test!(
-    the_audit_page_walks_the_chain_at_most_once_a_minute_and_says_when,
-    |t| async move {
-        let (app, router, _dir, clock) = site_with_clock(&t, "events.yaml").await;
-        user(&app, "alice", StaffRole::Auditor).await;
-        let cookie = login(&router, "alice").await;
-        let checked = |body: &str| {
-            let start = body.find("The audit chain is intact: ").unwrap();
-            let end = start + body[start..].find("</p>").unwrap();
-            body[start..end].to_owned()
-        };
-        let (status, _, body) = view(&router, "/staff/audit", &cookie).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        let first = checked(&body);
-        assert!(first.ends_with("checked at 2026-11-25 17:00 UTC."), "{first}");
+store_test!(the_audit_page_walks_the_chain_at_most_once_a_minute_and_says_when, |t| async move {
+    let (app, router, _dir, clock) = site_with_clock(&t, "events.yaml").await;
+    user(&app, "alice", StaffRole::Auditor).await;
+    let cookie = login(&router, "alice").await;
+    let checked = |body: &str| {
+        let start = body.find("The audit chain is intact: ").unwrap();
+        let end = start + body[start..].find("</p>").unwrap();
+        body[start..end].to_owned()
+    };
+    let (status, _, body) = view(&router, "/staff/audit", &cookie).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let first = checked(&body);
+    assert!(first.ends_with("checked at 2026-11-25 17:00 UTC."), "{first}");
 
-        // More events within the minute: the page shows the walk it has.
-        user(&app, "bob", StaffRole::Agent).await;
-        clock.advance(SignedDuration::from_secs(59));
-        let (_, _, body) = view(&router, "/staff/audit", &cookie).await;
-        assert_eq!(checked(&body), first, "not walked again within the minute");
-        // A minute on, a view walks again and counts the new events.
-        clock.advance(SignedDuration::from_secs(2));
-        let (_, _, body) = view(&router, "/staff/audit", &cookie).await;
-        let second = checked(&body);
-        assert!(second.ends_with("checked at 2026-11-25 17:01 UTC."), "{second}");
-        let count = |line: &str| -> u64 {
-            line.trim_start_matches("The audit chain is intact: ")
-                .split(' ')
-                .next()
-                .unwrap()
-                .parse()
-                .unwrap()
-        };
-        assert!(count(&second) > count(&first), "{first} / {second}");
-    }
-);
+    // More events within the minute: the page shows the walk it has.
+    user(&app, "bob", StaffRole::Agent).await;
+    clock.advance(SignedDuration::from_secs(59));
+    let (_, _, body) = view(&router, "/staff/audit", &cookie).await;
+    assert_eq!(checked(&body), first, "not walked again within the minute");
+    // A minute on, a view walks again and counts the new events.
+    clock.advance(SignedDuration::from_secs(2));
+    let (_, _, body) = view(&router, "/staff/audit", &cookie).await;
+    let second = checked(&body);
+    assert!(second.ends_with("checked at 2026-11-25 17:01 UTC."), "{second}");
+    let count = |line: &str| -> u64 {
+        line.trim_start_matches("The audit chain is intact: ")
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!(count(&second) > count(&first), "{first} / {second}");
+});
 
 store_test!(
     a_request_entered_with_the_longest_address_and_details_fits_the_form_limit,
@@ -675,29 +672,26 @@ store_test!(
     }
 );
 
-store_test!(
-    a_queue_longer_than_the_page_says_how_many_are_open_in_all,
-    |t| async move {
-        let (app, router, _dir, _clock) = site_with_clock(&t, "events.yaml").await;
-        user(&app, "alice", StaffRole::Agent).await;
-        let cookie = login(&router, "alice").await;
-        let rows = ombud_app::staff::QUEUE_ROWS_MAX;
-        for n in 0..=rows {
-            request(&app, RequestType::Access, &format!("Queue Example {n}"), 0).await;
-        }
-        let (status, _, body) = view(&router, "/staff", &cookie).await;
-        assert_eq!(status, StatusCode::OK);
-        let total = rows + 1;
-        assert!(
-            body.contains(&format!(
-                "{total} open requests; the {rows} with the nearest deadlines are shown."
-            )),
-            "{}",
-            &body[..body.len().min(2000)]
-        );
-        assert_eq!(body.matches("Queue Example").count(), usize::try_from(rows).unwrap());
+store_test!(a_queue_longer_than_the_page_says_how_many_are_open_in_all, |t| async move {
+    let (app, router, _dir, _clock) = site_with_clock(&t, "events.yaml").await;
+    user(&app, "alice", StaffRole::Agent).await;
+    let cookie = login(&router, "alice").await;
+    let rows = ombud_app::staff::QUEUE_ROWS_MAX;
+    for n in 0..=rows {
+        request(&app, RequestType::Access, &format!("Queue Example {n}"), 0).await;
     }
-);
+    let (status, _, body) = view(&router, "/staff", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    let total = rows + 1;
+    assert!(
+        body.contains(&format!(
+            "{total} open requests; the {rows} with the nearest deadlines are shown."
+        )),
+        "{}",
+        &body[..body.len().min(2000)]
+    );
+    assert_eq!(body.matches("Queue Example").count(), usize::try_from(rows).unwrap());
+});
 
 store_test!(a_logout_with_an_unknown_cookie_records_nothing, |t| async move {
     let (app, router, _dir, _clock) = site_with_clock(&t, "events.yaml").await;
