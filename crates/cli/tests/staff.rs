@@ -69,7 +69,7 @@ fn staff_add_makes_the_first_admin_and_shows_a_generated_password_once() {
 }
 
 /// Runs `ombud demo` in `dir` until it prints its staff line; that line. The server is
-/// stopped (SIGTERM) before returning.
+/// stopped before returning.
 fn demo_staff_line(dir: &std::path::Path) -> String {
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"))
         .args(["demo", "--customers", "20", "--listen", "127.0.0.1:0"])
@@ -84,11 +84,11 @@ fn demo_staff_line(dir: &std::path::Path) -> String {
         .unwrap();
     let lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let line = lines.map(Result::unwrap).find(|l| l.starts_with("staff pages:"));
-    let pid = child.id().to_string();
-    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    // Killed outright: a SIGTERM this early can arrive before the server listens for
+    // it, and a clean stop is serve.rs's test, not this one's.
+    child.kill().unwrap();
     let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    line.unwrap()
+    line.unwrap_or_else(|| panic!("no staff line: {}", text(&output.stderr)))
 }
 
 #[test]
