@@ -11,9 +11,16 @@
 //! hours after login, whichever comes first, by the injected clock. Every login, failed
 //! login, logout and account change is audited — never with a password, and a
 //! username that does not exist only as a keyed hash.
+//!
+//! A hash costs 19 MiB and a core for tens of milliseconds, so the process runs at
+//! most one per core at a time ([`HashGate`]); a login that cannot get a turn within
+//! [`HASH_WAIT_MS`] is refused as busy rather than queued without bound. The
+//! per-username and per-address throttles reserve the attempt in one write transaction
+//! before any hashing, so attempts sent in parallel cannot slip past them.
 
 use std::net::IpAddr;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
@@ -126,6 +133,15 @@ pub struct QueueItem {
 /// How many open requests the queue shows at most.
 pub const QUEUE_ROWS_MAX: u32 = 200;
 
+/// The open requests the queue shows, and how many are open in all.
+#[derive(Clone, Debug)]
+pub struct Queue {
+    /// The first [`QUEUE_ROWS_MAX`] open requests, nearest deadline first.
+    pub items: Vec<QueueItem>,
+    /// How many requests are open (more than `items` holds when the queue is long).
+    pub open_total: u64,
+}
+
 /// What a login attempt came to.
 #[derive(Debug)]
 pub enum LoginOutcome {
@@ -162,6 +178,73 @@ pub const LOGIN_FAILURES_PER_ADDRESS_MAX: u32 = 20;
 const SESSION_TOUCH_EVERY_MS: i64 = 60 * 1000;
 /// The length of a session token: 32 random bytes in unpadded base64url.
 const SESSION_TOKEN_CHARS: usize = 43;
+/// How long a password check waits for a free hashing slot before it is refused as
+/// busy: long enough to ride out a burst of logins, short enough that a flood of them
+/// is answered "try again" instead of piling up threads and memory.
+pub const HASH_WAIT_MS: u64 = 2_000;
+
+/// At most so many password hashes at a time: each holds 19 MiB and a core until it
+/// is done. Without it every login (an unknown username costs the same hash) took a
+/// thread of tokio's blocking pool, up to 512 of them and about 9.7 GB at once.
+pub struct HashGate {
+    permits: Arc<tokio::sync::Semaphore>,
+    /// How many permits it was made with (the semaphore tells only the free ones).
+    permits_total: usize,
+    wait: Duration,
+}
+
+impl HashGate {
+    /// A gate letting `permits` hashes run at once; a hash waits at most `wait_ms`.
+    pub fn new(permits: usize, wait_ms: u64) -> HashGate {
+        let permits = permits.max(1);
+        HashGate {
+            permits: Arc::new(tokio::sync::Semaphore::new(permits)),
+            permits_total: permits,
+            wait: Duration::from_millis(wait_ms),
+        }
+    }
+
+    /// The process's gate: one hash per available core.
+    pub fn global() -> &'static HashGate {
+        static GATE: OnceLock<HashGate> = OnceLock::new();
+        GATE.get_or_init(|| {
+            let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+            HashGate::new(cores, HASH_WAIT_MS)
+        })
+    }
+
+    /// How many hashes may run at once.
+    pub fn permits(&self) -> usize {
+        self.permits_total
+    }
+
+    /// Runs hash work on the blocking pool once a slot is free; `Unavailable` (busy)
+    /// when none frees up within the wait. The slot travels with the work, so a login
+    /// whose client went away still holds it until its hash is done.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        let permit =
+            match tokio::time::timeout(self.wait, self.permits.clone().acquire_owned()).await {
+                Ok(Ok(permit)) => permit,
+                Ok(Err(_)) | Err(_) => return Err(busy()),
+            };
+        tokio::task::spawn_blocking(move || {
+            let out = work();
+            drop(permit);
+            out
+        })
+        .await
+        .map_err(|_| AppError::Internal("the password check stopped".to_owned()))
+    }
+}
+
+fn busy() -> AppError {
+    AppError::Unavailable(
+        "the server is busy checking other logins; try again in a few seconds".to_owned(),
+    )
+}
 
 /// The Argon2id parameters passwords are hashed with (OWASP's minimum for Argon2id:
 /// m = 19 MiB, t = 2, p = 1; about 30 ms on this project's reference machine).
@@ -203,23 +286,23 @@ fn needs_rehash(phc: &str) -> bool {
         || stored.p_cost() != current.p_cost()
 }
 
-/// A hash of a password nobody has, made once: an unknown username is checked against
-/// it, so the answer takes as long as for a real one.
-fn dummy_hash() -> &'static str {
-    static DUMMY: OnceLock<String> = OnceLock::new();
-    DUMMY.get_or_init(|| {
-        hash_password(b"no staff user has this password: it only costs the time of one")
-            .unwrap_or_default()
-    })
-}
+/// A hash with today's parameters that no login is ever accepted by: an unknown
+/// username is checked against it, so the answer takes as long as for a real one. It is
+/// a constant, not made at start-up, so it cannot fail to exist (an empty one would
+/// answer unknown usernames at once); a test keeps its parameters today's.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$ETiOUJo7D/bb53n9QJzapA$Bc77zs7yqwg40v/uKhMrJcW7q5iZ/bOVjcNZzyZCHOA";
 
-/// Runs the hash work on the blocking pool.
+/// Runs hash work through the process's [`HashGate`].
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AppError> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|_| AppError::Internal("the password check stopped".to_owned()))
+    HashGate::global().run(work).await
+}
+
+/// The throttling key of a login name or a client address (a keyed hash, never the
+/// value).
+fn login_key(tx: &ombud_store::Tx, kind: &str, value: &str) -> Vec<u8> {
+    tx.staff_mac("staff_login", format!("{kind}\0{value}").as_bytes())
 }
 
 /// A username as stored: trimmed, lowercase, letters, digits, `.`, `_`, `-`.
@@ -365,10 +448,31 @@ impl App {
         let user = tx.staff_user_by_name(&username).await?.ok_or_else(no_such_user)?;
         tx.set_staff_password(user.id, &phc, now.as_millisecond()).await?;
         tx.end_staff_sessions(user.id).await?;
-        let payload = json!({"staff": user.id.to_string()});
+        // The throttled login page tells the person to ask an admin for a reset: after
+        // it, the new password works at once instead of after the window.
+        let cleared = tx.clear_login_failures(&login_key(&tx, "user", &username)).await?;
+        let payload = json!({"staff": user.id.to_string(), "login_failures_cleared": cleared});
         self.audit(&mut tx, now, actor, "staff.password_reset", None, &payload).await?;
         tx.commit().await?;
         Ok(generated.then(|| Sensitive::new(password)))
+    }
+
+    /// Whether `password` is the password of the enabled account `username`, without
+    /// logging in, throttling or auditing: for the local command line (`ombud demo`
+    /// checks the login it keeps in a file still works). Never behind a web route: it
+    /// would be a password oracle without a throttle.
+    pub async fn staff_password_matches(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<bool, AppError> {
+        let username = normalize_username(username)?;
+        let mut tx = self.store().read().await?;
+        let user = tx.staff_user_by_name(&username).await?;
+        drop(tx);
+        let Some(user) = user.filter(|u| u.disabled_at_ms.is_none()) else { return Ok(false) };
+        let attempt = password.as_bytes().to_vec();
+        blocking(move || verify_password(&attempt, &user.password_hash)).await
     }
 
     /// Checks a username and password and, when they match an enabled account and the
@@ -385,45 +489,58 @@ impl App {
         // The throttling key is the submitted name, whether or not such a user exists.
         let name = username.trim().to_lowercase();
         let name = name.get(..name.len().min(USERNAME_BYTES_MAX * 4)).unwrap_or("");
-        let mut tx = self.store().read().await?;
-        let user_key = tx.staff_mac("staff_login", format!("user\0{name}").as_bytes());
-        let address_key =
-            address.map(|ip| tx.staff_mac("staff_login", format!("address\0{ip}").as_bytes()));
-        let mut throttled =
-            tx.login_failures(&user_key, since_ms).await? >= LOGIN_FAILURES_PER_USERNAME_MAX;
+        // The attempt is reserved (counted as a failure) before any hashing, in one
+        // write transaction: parallel attempts see each other's reservations, so no
+        // more than the limit get to the password check per window.
+        let mut tx = self.store().begin().await?;
+        tx.sweep_staff(now_ms, since_ms).await?;
+        let user_key = login_key(&tx, "user", name);
+        let address_key = address.map(|ip| login_key(&tx, "address", &ip.to_string()));
+        let mut limits = vec![(user_key.as_slice(), LOGIN_FAILURES_PER_USERNAME_MAX)];
         if let Some(key) = &address_key {
-            throttled |= tx.login_failures(key, since_ms).await? >= LOGIN_FAILURES_PER_ADDRESS_MAX;
+            limits.push((key.as_slice(), LOGIN_FAILURES_PER_ADDRESS_MAX));
+        }
+        if !tx.reserve_login_attempt(&limits, since_ms, now_ms).await? {
+            tx.commit().await?;
+            return Ok(LoginOutcome::Throttled);
         }
         let user = match normalize_username(name) {
             Ok(valid) => tx.staff_user_by_name(&valid).await?,
             Err(_) => None,
         };
-        drop(tx);
-        if throttled {
-            return Ok(LoginOutcome::Throttled);
-        }
+        tx.commit().await?;
         // The same hash work for a user that exists, one that does not, and an oversized
         // password (cut to the limit), so neither time nor answer tells them apart.
         let stored = user.as_ref().map(|u| u.password_hash.clone());
         let attempt =
             password.as_bytes().get(..PASSWORD_BYTES_MAX).unwrap_or(password.as_bytes()).to_vec();
         let fits = password.len() <= PASSWORD_BYTES_MAX;
-        let (matches, rehash) = blocking(move || {
-            let phc = stored.as_deref().unwrap_or_else(|| dummy_hash());
+        let checked = blocking(move || {
+            let phc = stored.as_deref().unwrap_or(DUMMY_HASH);
             let matches = verify_password(&attempt, phc) && stored.is_some() && fits;
             let rehash =
                 if matches && needs_rehash(phc) { hash_password(&attempt).ok() } else { None };
             (matches, rehash)
         })
-        .await?;
+        .await;
+        let (matches, rehash) = match checked {
+            Ok(done) => done,
+            Err(e) => {
+                // Not checked (busy): the attempt is given back, so a crowd of logins
+                // does not lock anyone out.
+                let mut tx = self.store().begin().await?;
+                tx.release_login_attempt(&user_key, now_ms).await?;
+                if let Some(key) = &address_key {
+                    tx.release_login_attempt(key, now_ms).await?;
+                }
+                tx.commit().await?;
+                return Err(e);
+            }
+        };
         let mut tx = self.store().begin().await?;
-        tx.sweep_staff(now_ms, since_ms).await?;
         let enabled = user.as_ref().filter(|u| u.disabled_at_ms.is_none());
         let (Some(user), true) = (enabled, matches) else {
-            tx.add_login_failure(&user_key, now_ms).await?;
-            if let Some(key) = &address_key {
-                tx.add_login_failure(key, now_ms).await?;
-            }
+            // The reservation stands as the failure.
             let payload = match &user {
                 Some(u) => json!({
                     "staff": u.id.to_string(),
@@ -451,7 +568,12 @@ impl App {
         let expires_at_ms = now_ms.saturating_add(SESSION_ABSOLUTE_MS);
         let idle_ms = now_ms.saturating_add(SESSION_IDLE_MS).min(expires_at_ms);
         tx.insert_staff_session(&mac, user.id, now_ms, idle_ms, expires_at_ms).await?;
+        // A success forgets the username's failures and takes back this attempt's
+        // reservation under the address (an office logging in is not a spray).
         tx.clear_login_failures(&user_key).await?;
+        if let Some(key) = &address_key {
+            tx.release_login_attempt(key, now_ms).await?;
+        }
         let principal = StaffPrincipal { id: user.id, username: user.username.clone(), role };
         let payload = json!({"staff": user.id.to_string(), "rehashed": rehashed});
         self.audit(&mut tx, now, &principal.actor(), "staff.login", None, &payload).await?;
@@ -495,10 +617,17 @@ impl App {
             return Ok(false);
         }
         let now = self.now();
-        let mut tx = self.store().begin().await?;
+        // Looked up in a read transaction first: a made-up cookie costs no write.
+        let mut tx = self.store().read().await?;
         let mac = tx.staff_mac("staff_session", token.as_bytes());
-        let Some(session) = tx.staff_session(&mac).await? else { return Ok(false) };
-        tx.end_staff_session(&mac).await?;
+        let found = tx.staff_session(&mac).await?;
+        drop(tx);
+        let Some(session) = found else { return Ok(false) };
+        let mut tx = self.store().begin().await?;
+        if !tx.end_staff_session(&mac).await? {
+            // Ended meanwhile (another logout, a reset): nothing to record.
+            return Ok(false);
+        }
         let payload = json!({"staff": session.user.id.to_string()});
         let actor = Actor::Staff(session.user.id.to_string());
         self.audit(&mut tx, now, &actor, "staff.logout", None, &payload).await?;
@@ -511,11 +640,12 @@ impl App {
     /// The open requests, nearest deadline first, with who each is about. Showing
     /// names is a staff read of personal data: one audit event names the requests
     /// shown.
-    pub async fn staff_queue(&self, actor: &Actor) -> Result<Vec<QueueItem>, AppError> {
+    pub async fn staff_queue(&self, actor: &Actor) -> Result<Queue, AppError> {
         let now = self.now();
         let mut tx = self.store().begin().await?;
         let filter = Filter { open: Some(true), limit: Some(QUEUE_ROWS_MAX), ..Filter::default() };
         let records = tx.list_requests(&filter).await?;
+        let open_total = tx.open_requests_count().await?;
         let mut items = Vec::with_capacity(records.len());
         for record in records {
             let subject = tx.subject(record.request.id).await?;
@@ -528,7 +658,7 @@ impl App {
             self.audit(&mut tx, now, actor, "request.queue_viewed", None, &payload).await?;
         }
         tx.commit().await?;
-        Ok(items)
+        Ok(Queue { items, open_total })
     }
 
     /// The latest logins, failed logins, logouts and account changes, newest first.
@@ -618,6 +748,202 @@ mod tests {
         assert!(needs_rehash(&old));
         assert!(verify_password(b"a password of some length", &old), "old hashes still verify");
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_hash_gate_runs_at_most_its_permits_at_once_and_refuses_when_busy() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let gate = Arc::new(HashGate::new(2, 10_000));
+        assert_eq!(gate.permits(), 2);
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let mut jobs = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            let (gate, running, most) = (gate.clone(), running.clone(), most.clone());
+            jobs.spawn(async move {
+                gate.run(move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    // Long enough for the others to pile up if nothing held them back.
+                    std::thread::sleep(Duration::from_millis(40));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                })
+                .await
+            });
+        }
+        let mut done = 0;
+        while let Some(joined) = jobs.join_next().await {
+            joined.unwrap().unwrap();
+            done += 1;
+        }
+        assert_eq!(done, 8, "every job ran once a slot was free");
+        assert_eq!(most.load(Ordering::SeqCst), 2, "never more than two at once");
+
+        // Every slot taken for longer than the wait: refused as busy, the work not run.
+        let busy = HashGate::new(1, 50);
+        let held = busy.permits.clone().acquire_owned().await.unwrap();
+        let ran = Arc::new(AtomicUsize::new(0));
+        let counter = ran.clone();
+        let refused = busy.run(move || counter.fetch_add(1, Ordering::SeqCst)).await.unwrap_err();
+        assert!(matches!(refused, AppError::Unavailable(_)), "{refused}");
+        assert!(refused.to_string().contains("try again"), "{refused}");
+        assert_eq!(ran.load(Ordering::SeqCst), 0);
+        drop(held);
+        assert_eq!(busy.run(|| 7).await.unwrap(), 7);
+
+        // The process's gate: one hash per core.
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        assert_eq!(HashGate::global().permits(), cores);
+    }
+
+    #[test]
+    fn the_dummy_hash_is_a_real_hash_with_todays_parameters_that_nothing_matches() {
+        // An unknown username costs the same as a known one only if this is a full
+        // hash with today's parameters: change them and this test says to remake it.
+        assert!(PasswordHash::new(DUMMY_HASH).is_ok(), "{DUMMY_HASH}");
+        assert!(!needs_rehash(DUMMY_HASH), "remake DUMMY_HASH with today's parameters");
+        assert!(!verify_password(b"", DUMMY_HASH));
+        assert!(!verify_password(b"correct horse battery staple", DUMMY_HASH));
+    }
+
+    /// The audit events of `action`.
+    async fn audited(app: &App, action: &str) -> Vec<AuditLine> {
+        let mut tx = app.store().read().await.unwrap();
+        let all = tx.recent_audit_events(action, 1000).await.unwrap();
+        all.into_iter().filter(|e| e.action == action).collect()
+    }
+
+    ombud_testkit::store_test!(
+        wrong_passwords_sent_in_parallel_get_at_most_five_checks_and_the_rest_are_throttled,
+        |t| async move {
+            let dir = tempfile::tempdir().unwrap();
+            let app = app(&t, dir.path());
+            app.create_staff(
+                "alice",
+                StaffRole::Agent,
+                Some("a long enough password"),
+                &Actor::Cli,
+            )
+            .await
+            .unwrap();
+            let mut logins = tokio::task::JoinSet::new();
+            for n in 0..12u8 {
+                let app = app.clone();
+                // From different addresses: only the username's limit applies.
+                let address = IpAddr::from([192, 0, 2, n]);
+                logins.spawn(async move {
+                    app.staff_login("alice", "not her password", Some(address)).await
+                });
+            }
+            let (mut refused, mut throttled) = (0, 0);
+            while let Some(joined) = logins.join_next().await {
+                match joined.unwrap().unwrap() {
+                    LoginOutcome::Refused => refused += 1,
+                    LoginOutcome::Throttled => throttled += 1,
+                    LoginOutcome::LoggedIn { .. } => panic!("a wrong password logged in"),
+                }
+            }
+            assert_eq!(
+                (refused, throttled),
+                (LOGIN_FAILURES_PER_USERNAME_MAX, 12 - LOGIN_FAILURES_PER_USERNAME_MAX),
+                "only the first five were checked"
+            );
+            assert_eq!(audited(&app, "staff.login_failed").await.len(), 5, "five hashes");
+        }
+    );
+
+    ombud_testkit::store_test!(
+        a_password_reset_clears_the_usernames_failed_logins_and_audits_it,
+        |t| async move {
+            let dir = tempfile::tempdir().unwrap();
+            let app = app(&t, dir.path());
+            app.create_staff(
+                "alice",
+                StaffRole::Agent,
+                Some("a long enough password"),
+                &Actor::Cli,
+            )
+            .await
+            .unwrap();
+            for _ in 0..LOGIN_FAILURES_PER_USERNAME_MAX {
+                let outcome = app.staff_login("alice", "wrong password", None).await.unwrap();
+                assert!(matches!(outcome, LoginOutcome::Refused));
+            }
+            // Locked out, even with the right password: the page says to ask an admin.
+            let outcome = app.staff_login("alice", "a long enough password", None).await.unwrap();
+            assert!(matches!(outcome, LoginOutcome::Throttled));
+            app.reset_staff_password("Alice", Some("a new long password"), &Actor::Cli)
+                .await
+                .unwrap();
+            let outcome = app.staff_login("alice", "a new long password", None).await.unwrap();
+            assert!(matches!(outcome, LoginOutcome::LoggedIn { .. }), "{outcome:?}");
+            let reset = audited(&app, "staff.password_reset").await;
+            assert_eq!(reset.len(), 1);
+            assert!(reset[0].payload.contains("\"login_failures_cleared\":5"), "{reset:?}");
+        }
+    );
+
+    ombud_testkit::store_test!(
+        successful_logins_do_not_count_against_their_address,
+        |t| async move {
+            let dir = tempfile::tempdir().unwrap();
+            let app = app(&t, dir.path());
+            app.create_staff(
+                "alice",
+                StaffRole::Agent,
+                Some("a long enough password"),
+                &Actor::Cli,
+            )
+            .await
+            .unwrap();
+            // An office behind one address: more logins than the address's failure limit.
+            let office = IpAddr::from([198, 51, 100, 7]);
+            for _ in 0..=LOGIN_FAILURES_PER_ADDRESS_MAX {
+                let outcome =
+                    app.staff_login("alice", "a long enough password", Some(office)).await.unwrap();
+                assert!(matches!(outcome, LoginOutcome::LoggedIn { .. }), "{outcome:?}");
+            }
+        }
+    );
+
+    ombud_testkit::store_test!(
+        a_logout_with_a_made_up_cookie_takes_no_write_transaction,
+        |t| async move {
+            let dir = tempfile::tempdir().unwrap();
+            let app = app(&t, dir.path());
+            // A writer holds the store (on SQLite the one write lock): a logout that
+            // only reads answers anyway; one that began a write would wait for it.
+            let held = app.store().begin().await.unwrap();
+            let made_up = "A".repeat(SESSION_TOKEN_CHARS);
+            let answer =
+                tokio::time::timeout(Duration::from_secs(2), app.staff_logout(&made_up)).await;
+            assert!(!answer.expect("the logout did not wait for the writer").unwrap());
+            drop(held);
+        }
+    );
+
+    ombud_testkit::store_test!(
+        a_password_check_without_login_matches_only_an_enabled_accounts_password,
+        |t| async move {
+            let dir = tempfile::tempdir().unwrap();
+            let app = app(&t, dir.path());
+            app.create_staff(
+                "alice",
+                StaffRole::Admin,
+                Some("a long enough password"),
+                &Actor::Cli,
+            )
+            .await
+            .unwrap();
+            assert!(app.staff_password_matches("alice", "a long enough password").await.unwrap());
+            assert!(!app.staff_password_matches("alice", "a long enough passworD").await.unwrap());
+            assert!(!app.staff_password_matches("nobody", "a long enough password").await.unwrap());
+            app.disable_staff("alice", &Actor::Cli).await.unwrap();
+            assert!(!app.staff_password_matches("alice", "a long enough password").await.unwrap());
+            // Nothing was recorded: it is not a login.
+            assert!(audited(&app, "staff.login").await.is_empty());
+            assert!(audited(&app, "staff.login_failed").await.is_empty());
+        }
+    );
 
     ombud_testkit::store_test!(
         a_login_rehashes_a_password_hashed_with_older_parameters,

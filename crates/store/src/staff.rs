@@ -70,6 +70,10 @@ pub struct AuditLine {
     pub payload: String,
 }
 
+/// The PostgreSQL advisory lock that serializes login reservations across every
+/// instance sharing the store ("ombudstf" as a number: unlikely to meet another user's).
+const LOGIN_RESERVATION_LOCK: i64 = 0x6f6d_6275_6473_7466;
+
 type UserColumns = (String, String, String, String, Option<i64>, i64, i64);
 
 fn user(columns: UserColumns) -> Result<StaffUser, StoreError> {
@@ -339,6 +343,82 @@ impl Tx {
         Ok(())
     }
 
+    /// Reserves one login attempt: counts the failed logins under each `(key, limit)`
+    /// since `since_ms` and, when every count is under its limit, records one failure
+    /// under each key now, before the password is checked (a provisional failure: a
+    /// successful login takes it back with [`Tx::release_login_attempt`] or
+    /// [`Tx::clear_login_failures`]). Returns whether the attempt may go on.
+    ///
+    /// The count and the insert are one write transaction, serialized with every other
+    /// reservation (SQLite: the one writer's `BEGIN IMMEDIATE`; PostgreSQL: a
+    /// transaction-level advisory lock), so N attempts in parallel cannot all read the
+    /// same count and all pass: at most `limit` are let through per window.
+    pub async fn reserve_login_attempt(
+        &mut self,
+        keys: &[(&[u8], u32)],
+        since_ms: i64,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        if self.is_postgres() {
+            on_conn!(self.conn(), c => {
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(LOGIN_RESERVATION_LOCK)
+                    .execute(c)
+                    .await
+                    .map_err(|e| StoreError::from_sqlx(e, "lock the login throttle"))?;
+            });
+        }
+        for (key, limit) in keys {
+            if self.login_failures(key, since_ms).await? >= *limit {
+                return Ok(false);
+            }
+        }
+        for (key, _) in keys {
+            self.add_login_failure(key, now_ms).await?;
+        }
+        Ok(true)
+    }
+
+    /// Takes back one provisional failure recorded by [`Tx::reserve_login_attempt`] at
+    /// `at_ms` (the login succeeded, or was never checked); rows of one key and instant
+    /// are alike, so any one of them will do.
+    pub async fn release_login_attempt(
+        &mut self,
+        key_mac: &[u8],
+        at_ms: i64,
+    ) -> Result<(), StoreError> {
+        // The table has no key of its own: each backend names a row by its physical id.
+        let sql = if self.is_postgres() {
+            "DELETE FROM staff_login_failures WHERE ctid IN \
+             (SELECT ctid FROM staff_login_failures WHERE key_mac = $1 AND at_ms = $2 LIMIT 1)"
+        } else {
+            "DELETE FROM staff_login_failures WHERE rowid IN \
+             (SELECT rowid FROM staff_login_failures WHERE key_mac = $1 AND at_ms = $2 LIMIT 1)"
+        };
+        on_conn!(self.conn(), c => {
+            sqlx::query(sql)
+                .bind(key_mac)
+                .bind(at_ms)
+                .execute(c)
+                .await
+                .map_err(|e| StoreError::from_sqlx(e, "take back a login attempt"))?;
+        });
+        Ok(())
+    }
+
+    /// How many requests are open (the queue shows only the first of them).
+    pub async fn open_requests_count(&mut self) -> Result<u64, StoreError> {
+        let count: i64 = on_conn!(self.conn(), c => {
+            sqlx::query("SELECT COUNT(*) AS n FROM requests WHERE closed_at_ms IS NULL")
+                .fetch_one(c)
+                .await
+                .map_err(|e| StoreError::from_sqlx(e, "count open requests"))?
+                .try_get("n")
+                .map_err(|e| StoreError::from_sqlx(e, "count open requests"))?
+        });
+        Ok(u64::try_from(count).unwrap_or(0))
+    }
+
     /// Records a failed login under a throttling key.
     pub async fn add_login_failure(
         &mut self,
@@ -375,16 +455,17 @@ impl Tx {
         Ok(u32::try_from(count).unwrap_or(u32::MAX))
     }
 
-    /// Forgets the failed logins under a key (after a successful login).
-    pub async fn clear_login_failures(&mut self, key_mac: &[u8]) -> Result<(), StoreError> {
-        on_conn!(self.conn(), c => {
+    /// Forgets the failed logins under a key (after a successful login, or a password
+    /// reset); how many there were.
+    pub async fn clear_login_failures(&mut self, key_mac: &[u8]) -> Result<u64, StoreError> {
+        Ok(on_conn!(self.conn(), c => {
             sqlx::query("DELETE FROM staff_login_failures WHERE key_mac = $1")
                 .bind(key_mac)
                 .execute(c)
                 .await
-                .map_err(|e| StoreError::from_sqlx(e, "clear failed logins"))?;
-        });
-        Ok(())
+                .map_err(|e| StoreError::from_sqlx(e, "clear failed logins"))?
+                .rows_affected()
+        }))
     }
 
     /// The latest audit events whose action starts with `prefix`, newest first: the

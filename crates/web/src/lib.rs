@@ -55,6 +55,8 @@ pub struct Site {
     archived: std::sync::Mutex<std::collections::HashSet<&'static str>>,
     /// Deliveries the API asks for, at most one waiting.
     mail: api::MailKick,
+    /// The staff audit page's last walk of the chain (walked at most once a minute).
+    audit_check: staff::AuditCheck<ombud_core::audit::Report>,
 }
 
 impl Site {
@@ -100,6 +102,7 @@ impl Site {
             limits: limit::Limits::default(),
             access_log: None,
             archived: std::sync::Mutex::default(),
+            audit_check: staff::AuditCheck::default(),
             mail: api::MailKick::default(),
         })
     }

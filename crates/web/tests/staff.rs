@@ -597,6 +597,10 @@ store_test!(staff_reads_of_personal_data_are_audited, |t| async move {
     let read = events(&app, "consent.history_read").await;
     assert!(read.len() == 1 && read[0].actor == actor);
     assert!(!read[0].payload.contains("pat.example"), "the identifier is not in the chain");
+    // Whose history it was: the subject's keyed hash, as the consent ledger keeps it.
+    let subject = ombud_app::choices::ChoiceSubject::email("pat.example@example.com").unwrap();
+    let mac = ombud_core::audit::to_hex(&app.subject_key(&subject));
+    assert!(read[0].payload.contains(&format!("\"subject_mac\":\"{mac}\"")), "{:?}", read[0]);
 
     // Metrics and the chain's status.
     let (status, _, body) = view(&router, "/staff/metrics?year=2026", &cookie).await;
@@ -607,4 +611,93 @@ store_test!(staff_reads_of_personal_data_are_audited, |t| async move {
     let (status, _, body) = view(&router, "/staff/audit", &cookie).await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("The audit chain is intact") && body.contains("staff.login"), "{body}");
+});
+
+store_test!(the_audit_page_walks_the_chain_at_most_once_a_minute_and_says_when, |t| async move {
+    let (app, router, _dir, clock) = site_with_clock(&t, "events.yaml").await;
+    user(&app, "alice", StaffRole::Auditor).await;
+    let cookie = login(&router, "alice").await;
+    let checked = |body: &str| {
+        let start = body.find("The audit chain is intact: ").unwrap();
+        let end = start + body[start..].find("</p>").unwrap();
+        body[start..end].to_owned()
+    };
+    let (status, _, body) = view(&router, "/staff/audit", &cookie).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let first = checked(&body);
+    assert!(first.ends_with("checked at 2026-11-25 17:00 UTC."), "{first}");
+
+    // More events within the minute: the page shows the walk it has.
+    user(&app, "bob", StaffRole::Agent).await;
+    clock.advance(SignedDuration::from_secs(59));
+    let (_, _, body) = view(&router, "/staff/audit", &cookie).await;
+    assert_eq!(checked(&body), first, "not walked again within the minute");
+    // A minute on, a view walks again and counts the new events.
+    clock.advance(SignedDuration::from_secs(2));
+    let (_, _, body) = view(&router, "/staff/audit", &cookie).await;
+    let second = checked(&body);
+    assert!(second.ends_with("checked at 2026-11-25 17:01 UTC."), "{second}");
+    let count = |line: &str| -> u64 {
+        line.trim_start_matches("The audit chain is intact: ")
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!(count(&second) > count(&first), "{first} / {second}");
+});
+
+store_test!(
+    a_request_entered_with_the_longest_address_and_details_fits_the_form_limit,
+    |t| async move {
+        let (app, router, _dir, _clock) = site_with_clock(&t, "events.yaml").await;
+        user(&app, "alice", StaffRole::Agent).await;
+        let cookie = login(&router, "alice").await;
+        // 8 KiB each of a two-byte character: six bytes a character form-encoded, so
+        // the body is about 49 KiB.
+        let long = "é".repeat(ombud_core::limits::REQUEST_TEXT_BYTES_MAX / 2);
+        let form = format!(
+            "request_type=access&law=ccpa&channel=postal_mail&name=Long+Example&postal_address={}&details={}",
+            encode(&long),
+            encode(&long)
+        );
+        assert!(form.len() > 48 << 10, "{}", form.len());
+        let (status, headers, body) =
+            send(&router, post("/staff/requests/new", Some(&cookie), &form)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+        let id = location(&headers).trim_start_matches("/staff/requests/").to_owned();
+        let (_, _, page) = view(&router, &format!("/staff/requests/{id}"), &cookie).await;
+        assert!(page.contains(&long), "both fields were kept whole");
+    }
+);
+
+store_test!(a_queue_longer_than_the_page_says_how_many_are_open_in_all, |t| async move {
+    let (app, router, _dir, _clock) = site_with_clock(&t, "events.yaml").await;
+    user(&app, "alice", StaffRole::Agent).await;
+    let cookie = login(&router, "alice").await;
+    let rows = ombud_app::staff::QUEUE_ROWS_MAX;
+    for n in 0..=rows {
+        request(&app, RequestType::Access, &format!("Queue Example {n}"), 0).await;
+    }
+    let (status, _, body) = view(&router, "/staff", &cookie).await;
+    assert_eq!(status, StatusCode::OK);
+    let total = rows + 1;
+    assert!(
+        body.contains(&format!(
+            "{total} open requests; the {rows} with the nearest deadlines are shown."
+        )),
+        "{}",
+        &body[..body.len().min(2000)]
+    );
+    assert_eq!(body.matches("Queue Example").count(), usize::try_from(rows).unwrap());
+});
+
+store_test!(a_logout_with_an_unknown_cookie_records_nothing, |t| async move {
+    let (app, router, _dir, _clock) = site_with_clock(&t, "events.yaml").await;
+    let made_up = format!("__Host-ombud_staff={}", "A".repeat(43));
+    let (status, headers, _) = send(&router, post("/staff/logout", Some(&made_up), "")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location(&headers), "/staff/login");
+    assert!(events(&app, "staff.").await.is_empty());
 });

@@ -505,7 +505,12 @@ impl App {
             })
             .collect();
         if staff {
-            let payload = json!({"subject_kind": subject.kind_name(), "records": records.len()});
+            // Whose history was read, by the subject's keyed hash (never the identifier).
+            let payload = json!({
+                "subject_kind": subject.kind_name(),
+                "subject_mac": ombud_core::audit::to_hex(&mac),
+                "records": records.len(),
+            });
             self.audit(&mut tx, self.now(), actor, "consent.history_read", None, &payload).await?;
         }
         tx.commit().await?;

@@ -5,7 +5,9 @@
 //! run makes a staff admin with a generated password and keeps the login in
 //! `staff-login.txt` (owner-only), a demo convenience: a real installation makes its
 //! admin with `ombud staff add` and keeps the password in a password manager. Running
-//! it again reuses the directory.
+//! it again reuses the directory; if the admin's password was changed since (`ombud
+//! staff password`), the kept one no longer works and the demo says so instead of
+//! printing it.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -91,7 +93,13 @@ pub(crate) async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
         connect: vec![format!("shop={shop_url}")],
     };
     let app = open_app(&app_args).await?;
-    let login = staff_login(&app, &dir.join("staff-login.txt")).await?;
+    let login_file = dir.join("staff-login.txt");
+    let login = staff_login(&app, &login_file).await?;
+    let reset_command = format!(
+        "ombud staff password {DEMO_ADMIN} --store {} --program {}",
+        app_args.store.store,
+        dir.join("shop.yaml").display()
+    );
     // A fresh token each run: tokens are shown once.
     let (_, token) = app.create_api_token("demo", &Scope::ALL, &Actor::Cli).await?;
     let token = token.expose().to_owned();
@@ -101,7 +109,16 @@ pub(crate) async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
         out_line(&format!("  try: curl -H 'Authorization: Bearer {token}' http://{address}/v1/decisions -d '{{\"subject\":\"email:{customer}\",\"purpose\":\"newsletter\",\"category\":\"contact_details\"}}'"))?;
         out_line(&format!("messages (verification codes, confirmations): {}", outbox.display()))?;
         out_line(&format!("data: {} (the store), {} (the shop)", dir.join("ombud.db").display(), shop.display()))?;
-        out_line(&format!("staff pages: http://{address}/staff/login — username {DEMO_ADMIN}, password {login} (kept in {})", dir.join("staff-login.txt").display()))?;
+        out_line(&match &login {
+            Some(password) => format!(
+                "staff pages: http://{address}/staff/login — username {DEMO_ADMIN}, password {password} (kept in {})",
+                login_file.display()
+            ),
+            None => format!(
+                "staff pages: http://{address}/staff/login — the login kept in {file} no longer works (the {DEMO_ADMIN} password was changed or the account disabled); set a new one with `{reset_command}`, or delete {file} to have the demo make one",
+                file = login_file.display(),
+            ),
+        })?;
         out_line("stop with Ctrl-C")?;
         Ok(())
     })
@@ -113,11 +130,19 @@ const DEMO_ADMIN: &str = "admin";
 
 /// The demo admin's password: read from `path`, or (first run, or the file was
 /// removed) set to a new generated one and written there, readable by its owner only.
-async fn staff_login(app: &ombud_app::App, path: &std::path::Path) -> anyhow::Result<String> {
+/// `None` when the kept password no longer logs in (it was reset or the account
+/// disabled with `ombud staff`): a wrong password is never printed.
+async fn staff_login(
+    app: &ombud_app::App,
+    path: &std::path::Path,
+) -> anyhow::Result<Option<String>> {
     if let Ok(text) = std::fs::read_to_string(path)
         && let Some(password) = text.lines().find_map(|l| l.strip_prefix("password: "))
     {
-        return Ok(password.trim().to_owned());
+        let password = password.trim().to_owned();
+        owner_only(path)?;
+        let works = app.staff_password_matches(DEMO_ADMIN, &password).await?;
+        return Ok(works.then_some(password));
     }
     let password = match app.create_staff(DEMO_ADMIN, StaffRole::Admin, None, &Actor::Cli).await {
         Ok((_, generated)) => generated,
@@ -144,5 +169,21 @@ async fn staff_login(app: &ombud_app::App, path: &std::path::Path) -> anyhow::Re
         .open(path)
         .and_then(|mut file| file.write_all(text.as_bytes()))
         .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(password.expose().to_owned())
+    // The mode above applies only to a file it creates: one that existed keeps its
+    // own, so it is set on every write.
+    owner_only(path)?;
+    Ok(Some(password.expose().to_owned()))
+}
+
+/// Makes the login file readable and writable by its owner only.
+fn owner_only(path: &std::path::Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("cannot make {} its owner's only", path.display()))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }

@@ -8,8 +8,10 @@ use std::sync::Arc;
 
 use axum::Form;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{Extensions, HeaderMap, StatusCode};
+use axum::http::header::RETRY_AFTER;
+use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
+use ombud_app::AppError;
 use ombud_app::staff::{LoginOutcome, SESSION_ABSOLUTE_MS};
 use serde::Deserialize;
 
@@ -84,6 +86,13 @@ pub(crate) async fn login(
             ),
             shown,
         ),
+        // Too many password checks at once: the form again, with "try again".
+        Err(e @ AppError::Unavailable(_)) => {
+            let mut response =
+                login_form(&site, StatusCode::SERVICE_UNAVAILABLE, Some(&e.to_string()), shown);
+            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from_static("5"));
+            response
+        }
         Err(e) => app_error(&site, None, &e),
     }
 }

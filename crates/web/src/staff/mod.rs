@@ -31,6 +31,7 @@ use crate::html::escape;
 use crate::pages::respond;
 
 pub(crate) use crate::choices::same_origin;
+pub(crate) use reports::AuditCheck;
 
 /// The style of the staff pages (allowed by its hash in the CSP). Overdue is red and
 /// says "Overdue"; due soon is amber and says "Due soon": never colour alone.
@@ -39,9 +40,10 @@ pub(crate) const STYLE: &str = "body{margin:0;font:1rem/1.5 system-ui,sans-serif
 /// The session cookie's name: `__Host-` binds it to this host, over HTTPS, path `/`.
 pub(crate) const COOKIE_NAME: &str = "__Host-ombud_staff";
 
-/// The largest form a staff page takes: a request entered by hand carries its details
-/// (8 KiB) and a few short fields, form-encoded (up to three bytes per byte).
-const STAFF_BODY_BYTES_MAX: usize = 32 << 10;
+/// The largest form a staff page takes: a request entered by hand carries an address
+/// and details (8 KiB each) and a few short fields, form-encoded (up to three bytes per
+/// byte: about 49 KiB at most).
+const STAFF_BODY_BYTES_MAX: usize = 64 << 10;
 
 /// The staff routes: the login routes rate-limited like every public route, the rest
 /// behind a session.

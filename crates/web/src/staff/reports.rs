@@ -2,6 +2,11 @@
 //! posted in the form body, never put in a URL, and the read is audited), the §7102
 //! metrics of REGULATIONS.md §f as a table and a server-rendered SVG bar chart, and
 //! the audit chain's status (the whole chain verified, as `ombud audit verify` does).
+//!
+//! Walking the chain takes 1–3 seconds per million events, so the audit page does not
+//! walk it on every view: [`AuditCheck`] keeps the last result with the app time it was
+//! taken, walks again at most once a minute, and has concurrent views wait for the one
+//! walk in progress instead of starting their own.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -234,13 +239,52 @@ pub(crate) async fn metrics(
     html(&site, StatusCode::OK, page(&site, Some(&who), "Metrics", &body), None)
 }
 
+/// How old the audit page's verification may be before a view walks the chain again.
+pub(crate) const AUDIT_CHECK_EVERY_MS: i64 = 60 * 1000;
+
+/// The last walk of the audit chain and when (app time, Unix ms) it was taken; one
+/// walk at a time.
+pub(crate) struct AuditCheck<R> {
+    last: tokio::sync::Mutex<Option<(i64, Arc<R>)>>,
+}
+
+impl<R> Default for AuditCheck<R> {
+    fn default() -> Self {
+        AuditCheck { last: tokio::sync::Mutex::new(None) }
+    }
+}
+
+impl<R> AuditCheck<R> {
+    /// The last result if it was taken less than [`AUDIT_CHECK_EVERY_MS`] before
+    /// `now_ms`, else a new one from `walk`; with the time it was taken. The lock is
+    /// held across the walk, so views arriving meanwhile wait and then share its result
+    /// (single flight). A failed walk is not kept: the next view tries again.
+    pub(crate) async fn get<E, F>(&self, now_ms: i64, walk: F) -> Result<(i64, Arc<R>), E>
+    where
+        F: Future<Output = Result<R, E>>,
+    {
+        let mut last = self.last.lock().await;
+        if let Some((at_ms, report)) = last.as_ref()
+            // A clock set back (tests, a corrected host) counts as stale, not as fresh.
+            && (0..AUDIT_CHECK_EVERY_MS).contains(&now_ms.saturating_sub(*at_ms))
+        {
+            return Ok((*at_ms, Arc::clone(report)));
+        }
+        let report = Arc::new(walk.await?);
+        *last = Some((now_ms, Arc::clone(&report)));
+        Ok((now_ms, report))
+    }
+}
+
 pub(crate) async fn audit_status(State(site): State<Arc<Site>>, headers: HeaderMap) -> Response {
     let who = match principal(&site, &headers).await {
         Ok(who) => who,
         Err(response) => return response,
     };
-    let report = match site.app.store().verify_audit(None).await {
-        Ok(report) => report,
+    let now_ms = site.app.now().as_millisecond();
+    let walk = site.app.store().verify_audit(None);
+    let (checked_at_ms, report) = match site.audit_check.get(now_ms, walk).await {
+        Ok(checked) => checked,
         Err(e) => return app_error(&site, Some(&who), &ombud_app::AppError::from(e)),
     };
     let last = report
@@ -257,15 +301,17 @@ pub(crate) async fn audit_status(State(site): State<Arc<Site>>, headers: HeaderM
         report.findings.iter().map(|f| format!("<li>{}</li>", escape(&f.to_string()))).collect();
     let status = if report.is_intact() {
         format!(
-            "<p class=\"ok\" role=\"status\">The audit chain is intact: {} events checked.</p>",
-            report.events_checked
+            "<p class=\"ok\" role=\"status\">The audit chain is intact: {} events checked at {}.</p>",
+            report.events_checked,
+            when(checked_at_ms)
         )
     } else {
         format!(
-            "<p class=\"error\" role=\"alert\">The audit chain is NOT intact: {} problem{} in {} events.</p><ul>{findings}</ul>",
+            "<p class=\"error\" role=\"alert\">The audit chain is NOT intact: {} problem{} in {} events checked at {}.</p><ul>{findings}</ul>",
             report.findings_total,
             if report.findings_total == 1 { "" } else { "s" },
-            report.events_checked
+            report.events_checked,
+            when(checked_at_ms)
         )
     };
     let events = match site.app.staff_events(STAFF_EVENTS_SHOWN).await {
@@ -284,8 +330,48 @@ pub(crate) async fn audit_status(State(site): State<Arc<Site>>, headers: HeaderM
         );
     }
     let body = format!(
-        "<h1>Audit chain</h1><p>Every change to a request, every staff read of personal data and every login is an event in a hash chain; editing, removing or reordering any event breaks it. This page walks the whole chain now. To detect the chain being cut short, compare its head with a checkpoint kept elsewhere (<code>ombud audit head</code>, then <code>ombud audit verify --expect-head</code>).</p>{status}{last}\
+        "<h1>Audit chain</h1><p>Every change to a request, every staff read of personal data and every login is an event in a hash chain; editing, removing or reordering any event breaks it. This page walks the whole chain at most once a minute and says when it last did; <code>ombud audit verify</code> walks it at once. To detect the chain being cut short, compare its head with a checkpoint kept elsewhere (<code>ombud audit head</code>, then <code>ombud audit verify --expect-head</code>).</p>{status}{last}\
          <h2>Staff logins and account changes</h2><table><caption>The latest {STAFF_EVENTS_SHOWN}, newest first</caption><thead><tr><th scope=\"col\">When</th><th scope=\"col\">Who</th><th scope=\"col\">What</th><th scope=\"col\">Details</th></tr></thead><tbody>{rows}</tbody></table>"
     );
     html(&site, StatusCode::OK, page(&site, Some(&who), "Audit chain", &body), None)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_views_share_one_walk_and_a_minute_on_there_is_another() {
+        let check = Arc::new(AuditCheck::<u64>::default());
+        let walks = Arc::new(AtomicUsize::new(0));
+        let walk = |walks: Arc<AtomicUsize>| async move {
+            let n = walks.fetch_add(1, Ordering::SeqCst) + 1;
+            // Slow enough that the other views arrive while it runs.
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            Ok::<u64, ()>(u64::try_from(n).unwrap())
+        };
+        let mut views = tokio::task::JoinSet::new();
+        for _ in 0..8 {
+            let (check, walks) = (check.clone(), walks.clone());
+            views.spawn(async move { check.get(1_000, walk(walks)).await });
+        }
+        while let Some(view) = views.join_next().await {
+            let (at_ms, report) = view.unwrap().unwrap();
+            assert_eq!((at_ms, *report), (1_000, 1));
+        }
+        assert_eq!(walks.load(Ordering::SeqCst), 1, "one walk for eight views");
+        let (at_ms, report) = check.get(1_000 + 59_999, walk(walks.clone())).await.unwrap();
+        assert_eq!((at_ms, *report), (1_000, 1), "still fresh");
+        let (at_ms, report) = check.get(61_000, walk(walks.clone())).await.unwrap();
+        assert_eq!((at_ms, *report), (61_000, 2), "a minute on: walked again");
+        // A clock set back is not taken for fresh; a failed walk is not kept.
+        let (at_ms, _) = check.get(500, walk(walks.clone())).await.unwrap();
+        assert_eq!(at_ms, 500);
+        assert!(check.get(200_000, async { Err::<u64, ()>(()) }).await.is_err());
+        assert_eq!(*check.get(200_000, walk(walks.clone())).await.unwrap().1, 4);
+    }
 }

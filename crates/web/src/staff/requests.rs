@@ -58,12 +58,13 @@ pub(crate) async fn queue(State(site): State<Arc<Site>>, headers: HeaderMap) -> 
         Ok(who) => who,
         Err(response) => return response,
     };
-    let items = match site.app.staff_queue(&who.actor()).await {
-        Ok(items) => items,
+    let queue = match site.app.staff_queue(&who.actor()).await {
+        Ok(queue) => queue,
         Err(e) => return app_error(&site, Some(&who), &e),
     };
+    let items = &queue.items;
     let mut rows = String::new();
-    for item in &items {
+    for item in items {
         let request = &item.record.request;
         let (class, words) = mark(&site, &item.record);
         let _ = write!(
@@ -86,10 +87,18 @@ pub(crate) async fn queue(State(site): State<Arc<Site>>, headers: HeaderMap) -> 
             "<table><caption>Open requests, nearest deadline first</caption><thead><tr><th scope=\"col\">Standing</th><th scope=\"col\">Next deadline</th><th scope=\"col\">Request</th><th scope=\"col\">Type</th><th scope=\"col\">Law</th><th scope=\"col\">Status</th><th scope=\"col\">Who</th></tr></thead><tbody>{rows}</tbody></table>"
         )
     };
+    let shown = u64::try_from(items.len()).unwrap_or(u64::MAX);
+    // The queue shows at most QUEUE_ROWS_MAX rows: the count says how many there are.
+    let count = if queue.open_total > shown {
+        format!(
+            "{} open requests; the {shown} with the nearest deadlines are shown.",
+            queue.open_total
+        )
+    } else {
+        format!("{shown} open request{}.", if shown == 1 { "" } else { "s" })
+    };
     let body = format!(
-        "<h1>Request queue</h1><p>{} open request{}. Overdue requests are marked in red and say so; requests due within 7 days say \"Due soon\".</p>{table}",
-        items.len(),
-        if items.len() == 1 { "" } else { "s" }
+        "<h1>Request queue</h1><p>{count} Overdue requests are marked in red and say so; requests due within 7 days say \"Due soon\".</p>{table}"
     );
     html(&site, StatusCode::OK, page(&site, Some(&who), "Queue", &body), None)
 }
