@@ -74,7 +74,13 @@ pub const CHOICES_PER_SUBJECT_MAX: usize = 1_000_000;
 /// The keyed hash a subject is recorded under: its kind and canonical identifier, under
 /// the key that never rotates.
 pub fn subject_mac(keys: &crate::Keyring, kind: SubjectKind, canonical: &str) -> Vec<u8> {
-    keys.secret_mac(&format!("consent_subject/{}", kind.as_str()), canonical.as_bytes())
+    // The labels are spelled out rather than formatted: this runs once per question of a
+    // decision batch, and the label is part of every subject's stored hash.
+    let label = match kind {
+        SubjectKind::Person => "consent_subject/person",
+        SubjectKind::Device => "consent_subject/device",
+    };
+    keys.secret_mac(label, canonical.as_bytes())
 }
 
 fn context(id: Id) -> String {
