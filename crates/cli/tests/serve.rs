@@ -93,6 +93,8 @@ fn demo_makes_its_directory_serves_the_shop_and_runs_again() {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_ombud"));
         command
             .args(["demo", "--customers", "40", "--listen", "127.0.0.1:0"])
+            // The second run logs its requests, as `ombud serve --access-log` does.
+            .args(if run == 1 { &["--access-log"][..] } else { &[][..] })
             .current_dir(dir.path())
             .env_remove("OMBUD_STORE")
             .env_remove("OMBUD_PROGRAM")
@@ -122,7 +124,13 @@ fn demo_makes_its_directory_serves_the_shop_and_runs_again() {
             login.starts_with("HTTP/1.1 303") && login.contains("__Host-ombud_staff="),
             "{login}"
         );
-        stop(child);
+        let stderr = stop(child);
+        assert_eq!(
+            stderr.contains(r#""method":"POST","route":"/staff/login","status":303"#),
+            run == 1,
+            "{stderr}"
+        );
+        assert!(!stderr.contains(password), "the log never holds the form");
     }
     assert_eq!(passwords[0], passwords[1]);
     #[cfg(unix)]

@@ -43,6 +43,8 @@ pub(crate) struct DemoArgs {
     /// Where to listen.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
+    #[command(flatten)]
+    options: super::serve::ServeOptions,
 }
 
 pub(crate) async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
@@ -104,7 +106,7 @@ pub(crate) async fn demo(args: DemoArgs) -> anyhow::Result<ExitCode> {
     let (_, token) = app.create_api_token("demo", &Scope::ALL, &Actor::Cli).await?;
     let token = token.expose().to_owned();
     let customer = ombud_workload::customer_email(1);
-    super::serve::run(&app_args, &args.listen, move |address| {
+    super::serve::run(&app_args, &args.listen, &args.options, move |address| {
         out_line(&format!("API token (decide, consent): {token}"))?;
         out_line(&format!("  try: curl -H 'Authorization: Bearer {token}' http://{address}/v1/decisions -d '{{\"subject\":\"email:{customer}\",\"purpose\":\"newsletter\",\"category\":\"contact_details\"}}'"))?;
         out_line(&format!("messages (verification codes, confirmations): {}", outbox.display()))?;

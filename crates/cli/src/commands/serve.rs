@@ -77,9 +77,10 @@ pub(crate) fn openapi() -> anyhow::Result<ExitCode> {
 pub(crate) async fn run(
     args: &AppArgs,
     listen: &str,
+    options: &ServeOptions,
     ready: impl FnOnce(std::net::SocketAddr) -> anyhow::Result<()>,
 ) -> anyhow::Result<ExitCode> {
-    start(args, listen, None, &ServeOptions::default(), ready).await
+    start(args, listen, None, options, ready).await
 }
 
 /// [`run`], over TLS when `tls` is given.
