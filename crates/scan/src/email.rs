@@ -13,14 +13,20 @@
 //! - Not reported: the userinfo of a URL (`https://jane@example.com/`,
 //!   `ftp://user:secret@example.com`) — that is a login, and the rest of the URL is a
 //!   host, not a mailbox. `mailto:jane@example.com` is an address.
+//! - At most ten labels in the domain (the pattern's bound, which keeps the scan
+//!   linear); deeper domains are not reported.
 //! - The top-level label is not checked against the IANA list, so `a@b.invalidtld` is
 //!   reported; a list would go stale and the shape alone is already specific.
 
 use crate::{Finding, Kind, before};
 
 /// The candidate: as wide as the validated shape, so validation only checks limits.
-pub(crate) const PATTERN: &str =
-    r"[A-Za-z0-9._%+\-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}";
+///
+/// Both sides are bounded (64 bytes of local part, ten labels), and that matters for
+/// speed, not only for validity: the automaton keeps an email candidate alive as long as
+/// it could still match, so an unbounded local part would make every search inside a
+/// long run of `1.1.1.1…` read to the end of the run, and the scan quadratic.
+pub(crate) const PATTERN: &str = r"[A-Za-z0-9._%+\-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.){1,10}[A-Za-z]{2,63}";
 
 const LOCAL_BYTES_MAX: usize = 64;
 const ADDRESS_BYTES_MAX: usize = 254;
@@ -35,6 +41,14 @@ pub(crate) fn detect(text: &[u8], start: usize, end: usize, out: &mut Vec<Findin
 
 /// The validated start (leading dots trimmed), or `None`.
 fn validate(text: &[u8], mut start: usize, end: usize) -> Option<usize> {
+    // The pattern takes at most 64 bytes of local part. If more local-part bytes come
+    // before the candidate, the address is too long, unless the search merely resumed
+    // there after another candidate (`4111…1111abc@example.com`).
+    let head = text[..start].iter().rev().take(LOCAL_BYTES_MAX + 1).take_while(|&&b| is_local(b));
+    let at = text[start..end].iter().position(|&b| b == b'@').unwrap_or(0);
+    if head.count() + at > LOCAL_BYTES_MAX {
+        return None;
+    }
     while text.get(start) == Some(&b'.') {
         start += 1;
     }
@@ -50,13 +64,21 @@ fn validate(text: &[u8], mut start: usize, end: usize) -> Option<usize> {
         return None;
     }
     // Glued to more of a word: `jane@example.com2` or `jane@example.com-x` is something else.
-    if text.get(end).is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'-') {
+    // So is one whose domain goes on past the pattern's ten labels.
+    let continues =
+        text.get(end) == Some(&b'.') && text.get(end + 1).is_some_and(u8::is_ascii_alphanumeric);
+    if continues || text.get(end).is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'-') {
         return None;
     }
     if is_url_userinfo(text, start) {
         return None;
     }
     Some(start)
+}
+
+/// A byte the pattern accepts in a local part.
+fn is_local(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-')
 }
 
 /// Whether the local part starting at `start` is a URL's user or password: it follows
@@ -123,5 +145,9 @@ mod tests {
         }
         let long_local = format!("{}@example.com", "a".repeat(65));
         assert!(emails(&long_local).is_empty());
+        let longest_local = format!("{}@example.com", "a".repeat(64));
+        assert_eq!(emails(&longest_local), [longest_local.as_str()]);
+        let many_labels = format!("jane@{}example.com", "a.".repeat(10));
+        assert!(emails(&many_labels).is_empty());
     }
 }

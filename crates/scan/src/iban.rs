@@ -17,8 +17,16 @@
 
 use crate::{Finding, Kind};
 
-/// The candidate: starts a word; the validator trims to the country's length.
-pub(crate) const PATTERN: &str = r"(?-u:\b)[A-Z]{2}[0-9]{2}(?:[ ]?[0-9A-Z]){11,30}";
+/// The candidate: a known country code starting a word, then up to 30 more
+/// characters; the validator trims to the country's length. Listing the countries
+/// keeps capitalized words followed by digits (`AB12 …`) from becoming candidates.
+pub(crate) fn pattern() -> String {
+    let countries: Vec<String> = LENGTHS
+        .iter()
+        .map(|(code, _)| String::from_utf8_lossy(code.as_slice()).into_owned())
+        .collect();
+    format!(r"(?-u:\b)(?:{})[0-9]{{2}}(?:[ ]?[0-9A-Z]){{11,30}}", countries.join("|"))
+}
 
 /// IBAN length per country code (SWIFT IBAN registry).
 pub const LENGTHS: &[(&[u8; 2], usize)] = &[

@@ -109,15 +109,18 @@ impl std::fmt::Display for BuildError {
 
 impl std::error::Error for BuildError {}
 
-/// Which detector a pattern id belongs to; the order is the tie-break at equal starts.
-const PATTERNS: [&str; 6] = [
-    email::PATTERN,
-    iban::PATTERN,
-    ip::V6_PATTERN,
-    mac::DASH_PATTERN,
-    ip::V4_PATTERN,
-    card::DIGIT_RUN_PATTERN,
-];
+/// Every detector's candidate pattern. The index is the pattern id `Scanner::scan`
+/// dispatches on, and the order is the tie-break at equal starts.
+fn patterns() -> [String; 6] {
+    [
+        email::PATTERN.to_owned(),
+        iban::pattern(),
+        ip::V6_PATTERN.to_owned(),
+        mac::DASH_PATTERN.to_owned(),
+        ip::V4_PATTERN.to_owned(),
+        card::DIGIT_RUN_PATTERN.to_owned(),
+    ]
+}
 
 /// The compiled detectors. Build once and share: scanning takes `&self`.
 #[derive(Clone, Debug)]
@@ -133,7 +136,7 @@ impl Scanner {
         let candidates = meta::Regex::builder()
             .syntax(syntax::Config::new().unicode(false).utf8(false))
             .configure(meta::Config::new().utf8_empty(false))
-            .build_many(&PATTERNS)
+            .build_many(&patterns())
             .map_err(|e| BuildError(Box::new(e)))?;
         Ok(Scanner { candidates })
     }

@@ -83,3 +83,17 @@ fn a_long_input_of_one_digit_run_is_scanned_without_a_finding() {
     assert!(!scan(b"4111 1111 1111 1111").is_empty());
     assert_eq!(scan(b"4111111111111111")[0].kind, Kind::Card(ombud_scan::Brand::Visa));
 }
+
+#[test]
+fn long_runs_full_of_candidates_are_scanned_in_one_pass() {
+    // Each run holds a candidate every few bytes that fails validation. An unbounded
+    // pattern that stays alive across the run (as an email local part once did) makes
+    // every search read to the end of the run: quadratic, which here would not finish.
+    let quarter_mib = 1 << 18;
+    for unit in ["1.", "1a-", "1:", "ab:cd:", "DE12 ", "1-", "a@b.1.", "a@b.cc."] {
+        let text = unit.repeat(quarter_mib / unit.len());
+        assert_well_formed(text.as_bytes(), &scan(text.as_bytes()));
+    }
+    let domains = "a@b.cc, ".repeat(quarter_mib / 8);
+    assert_eq!(scan(domains.as_bytes()).len(), quarter_mib / 8);
+}
