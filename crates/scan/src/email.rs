@@ -12,7 +12,8 @@
 //!   are rare in data and their shapes match too much that is not an address.
 //! - Not reported: the userinfo of a URL (`https://jane@example.com/`,
 //!   `ftp://user:secret@example.com`) — that is a login, and the rest of the URL is a
-//!   host, not a mailbox. `mailto:jane@example.com` is an address.
+//!   host, not a mailbox. `mailto:jane@example.com` is an address, and so is one in a
+//!   URL's path or query (`/?email=jane@example.com`).
 //! - At most ten labels in the domain (the pattern's bound, which keeps the scan
 //!   linear); deeper domains are not reported.
 //! - The top-level label is not checked against the IANA list, so `a@b.invalidtld` is
@@ -126,6 +127,9 @@ mod tests {
         assert!(emails("https://jane@example.com/path").is_empty());
         assert!(emails("ftp://user:secret@example.com/").is_empty());
         assert!(emails("postgres://app:pw@db.example.com:5432/x").is_empty());
+        // An address in a URL's path or query is still an address.
+        assert_eq!(emails("https://example.com/?email=jane@example.com&x=1"), ["jane@example.com"]);
+        assert_eq!(emails("https://example.com/u/jane@example.com"), ["jane@example.com"]);
     }
 
     #[test]
