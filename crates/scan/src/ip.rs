@@ -178,6 +178,9 @@ mod tests {
         ] {
             assert_eq!(of(Kind::Ipv6, &format!("peer {address}: refused")), [address]);
         }
+        assert_eq!(of(Kind::Ipv6, "via fe80::1ff:fe23%eth0"), ["fe80::1ff:fe23"]);
+        // A four-part version number is an address as far as the shape can tell.
+        assert_eq!(of(Kind::Ipv4, "release 1.2.3.4 is out"), ["1.2.3.4"]);
     }
 
     #[test]
