@@ -34,7 +34,7 @@ pub fn tidy(root: &Path) -> Vec<String> {
             }
         }
     }
-    for krate in ["core", "program", "policy", "package"] {
+    for krate in ["core", "program", "policy", "package", "scan"] {
         let manifest = std::fs::read_to_string(root.join("crates").join(krate).join("Cargo.toml"))
             .unwrap_or_default();
         for io_crate in ["tokio", "sqlx", "axum", "reqwest", "hyper"] {
