@@ -18,6 +18,7 @@ mod choices;
 pub mod html;
 pub mod limit;
 pub mod log;
+mod mail;
 mod notices;
 mod pages;
 mod staff;
@@ -54,7 +55,7 @@ pub struct Site {
     /// The laws whose current notice this process has archived (`notices.rs`).
     archived: std::sync::Mutex<std::collections::HashSet<&'static str>>,
     /// Deliveries the API asks for, at most one waiting.
-    mail: api::MailKick,
+    mail: mail::MailKick,
     /// The staff audit page's last walk of the chain (walked at most once a minute).
     audit_check: staff::AuditCheck<ombud_core::audit::Report>,
 }
@@ -103,7 +104,7 @@ impl Site {
             access_log: None,
             archived: std::sync::Mutex::default(),
             audit_check: staff::AuditCheck::default(),
-            mail: api::MailKick::default(),
+            mail: mail::MailKick::default(),
         })
     }
 

@@ -37,7 +37,6 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use decisions::BATCH_MAX;
-pub(crate) use requests::{MailKick, deliver_soon};
 
 use crate::Site;
 use crate::pages::respond;

@@ -586,7 +586,7 @@ pub(crate) async fn submit(
         note = "code";
     }
     // The acknowledgement and the code go out now, not at the next mail pass.
-    crate::api::deliver_soon(&site);
+    crate::mail::deliver_soon(&site);
     let key = site.app.owner_key(id);
     cookies.push(owner_cookie(&id.to_string(), &key));
     // 303: the browser fetches the status page with GET, so reloading it does not

@@ -395,7 +395,7 @@ pub(crate) async fn resend(
     let (banner, cookie) = signals(&site, &headers).await;
     let (code, flash) = match site.app.send_code(owner.id, &Actor::Subject).await {
         Ok(_) => {
-            crate::api::deliver_soon(&site);
+            crate::mail::deliver_soon(&site);
             (
                 StatusCode::OK,
                 Flash::Said("A new code is on its way to your email address; it works for 30 minutes, and earlier codes no longer work.".to_owned()),
